@@ -1,0 +1,10 @@
+"""The Azure Functions app: registers every Blueprint. Nothing else belongs here."""
+
+import azure.functions as func
+
+from functions import jobs_http, parse_queue, reports_http
+
+app = func.FunctionApp()
+app.register_functions(reports_http.bp)
+app.register_functions(jobs_http.bp)
+app.register_functions(parse_queue.bp)

@@ -1,0 +1,10 @@
+"""Binding names the decorators need at import time, in one place.
+
+Queue names are ``%SETTING%`` expressions resolved by the Functions host from app
+settings, so the trigger and the app's own sender read the same setting.
+"""
+
+# Storage account of the app's queues: the guide's setting, so triggers listen where the app sends.
+STORAGE_CONNECTION = "AZURE_STORAGE_CONNECTION_STRING"
+PARSE_QUEUE = "%PARSE_QUEUE_NAME%"
+PARSE_POISON_QUEUE = "%PARSE_QUEUE_NAME%-poison"

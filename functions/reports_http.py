@@ -1,0 +1,53 @@
+"""HTTP: upload a report (multipart ``file`` parts, optional ``webhook_url``)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions.http_support import API_KEY_HEADER, answer, json_response
+from lib.bootstrap import context
+from lib.domain.uploads import UploadedFile
+from lib.services.submit import status_path, submit_report
+
+bp = func.Blueprint()
+
+
+@bp.route(
+    route="v1/tenants/{tenant_id}/projects/{project_id}/reports",
+    methods=["POST"],
+    auth_level=func.AuthLevel.ANONYMOUS,  # our own X-API-Key scheme, checked per tenant
+)
+def upload_report(req: func.HttpRequest) -> func.HttpResponse:
+    """Accept a report for parsing: 202 with the job id, or a JSON error."""
+
+    def handle() -> func.HttpResponse:
+        submission = submit_report(
+            context(),
+            tenant_id=req.route_params["tenant_id"],
+            project_id=req.route_params["project_id"],
+            api_key=req.headers.get(API_KEY_HEADER),
+            files=_read_files(req),
+            webhook_url=req.params.get("webhook_url") or req.form.get("webhook_url"),
+        )
+        body = {
+            "success": True,
+            "job_id": submission.job_id,
+            "report_id": submission.report_id,
+            "status": "pending",
+            "message": "Report upload successful. Parsing will begin shortly.",
+            "files_uploaded": submission.files_uploaded,
+            "total_size_mb": submission.total_size_mb,
+            "webhook_url": submission.webhook_url,
+        }
+        return json_response(body, 202, {"Location": status_path(submission.job_id)})
+
+    return answer(handle)
+
+
+def _read_files(req: func.HttpRequest) -> list[UploadedFile]:
+    parts = req.files.getlist("file")
+    try:
+        return [UploadedFile(part.read()) for part in parts]
+    finally:
+        for part in parts:
+            part.close()  # large parts spool to temporary files

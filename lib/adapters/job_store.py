@@ -1,0 +1,355 @@
+"""``parsing_jobs`` and ``parsed_reports`` in MongoDB: jobs and their state transitions.
+
+Every transition is one conditional write on ``_id`` (index-backed, so its cost
+does not grow with the number of jobs) whose filter names the states it may start
+from. A write that matches nothing means another worker or message got there
+first: the claim returns ``None``, a lease-holder's write raises :class:`LeaseLost`.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from lib.adapters.mongo_client import mongo_call
+from lib.domain.errors import LeaseLost
+from lib.domain.jobs import (
+    Attempt,
+    AttemptOutcome,
+    Job,
+    JobError,
+    JobStatus,
+    Lease,
+    StoredFile,
+    sources_of,
+)
+from lib.domain.parsing import TokenUsage
+from lib.domain.report_schema import ParsedReport
+
+Document = dict[str, Any]
+
+JOBS = "parsing_jobs"
+REPORTS = "parsed_reports"
+
+_INDEXES: dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]] = {
+    JOBS: [
+        ("tenant_created", [("tenant_id", ASCENDING), ("created_at", DESCENDING)], {}),
+        ("status_next_attempt", [("status", ASCENDING), ("next_attempt_at", ASCENDING)], {}),
+        ("status_lease_expiry", [("status", ASCENDING), ("lease.expires_at", ASCENDING)], {}),
+    ],
+    REPORTS: [("job", [("job_id", ASCENDING)], {})],
+}
+
+
+def ensure_indexes(
+    db: Database[Document], indexes: dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]]
+) -> None:
+    """Create the named indexes that do not exist yet.
+
+    Existing ones are left alone: Cosmos DB refuses a unique index on a collection
+    that already holds documents, even when an identical one is there.
+    """
+    for collection_name, wanted in indexes.items():
+        collection = db[collection_name]
+        existing = mongo_call(functools.partial(_index_names, collection))
+        for name, keys, options in wanted:
+            if name not in existing:
+                mongo_call(functools.partial(collection.create_index, keys, name=name, **options))
+
+
+def _index_names(collection: Collection[Document]) -> set[str]:
+    return {index["name"] for index in collection.list_indexes()}
+
+
+class JobStore:
+    """Jobs and parsed reports, with the state machine's transitions as conditional writes."""
+
+    def __init__(self, db: Database[Document]) -> None:
+        self._jobs = db[JOBS]
+        self._reports = db[REPORTS]
+        self._db = db
+
+    def ensure_indexes(self) -> None:
+        """Create this store's indexes (idempotent)."""
+        ensure_indexes(self._db, _INDEXES)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job | None:
+        """The job with this id, or ``None``."""
+        doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id}))
+        return _job_from_doc(doc) if doc else None
+
+    def get_for_tenant(self, job_id: str, tenant_id: str) -> Job | None:
+        """The job, only if it belongs to ``tenant_id``; a foreign job looks like a missing one."""
+        doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id, "tenant_id": tenant_id}))
+        return _job_from_doc(doc) if doc else None
+
+    def get_parsed_data(self, report_id: str) -> Document | None:
+        """The stored ``parsed_data`` of a report, or ``None``."""
+        doc = mongo_call(lambda: self._reports.find_one({"_id": report_id}, {"parsed_data": 1}))
+        return doc["parsed_data"] if doc else None
+
+    # -- creation and the outbox ---------------------------------------------------------
+
+    def insert(self, job: Job) -> None:
+        """Store a new job (status pending, message not yet sent)."""
+        doc = _job_to_doc(job)
+        mongo_call(lambda: self._jobs.insert_one(doc))
+
+    def mark_message_sent(self, job_id: str, now: datetime) -> None:
+        """Record that the job's queue message went out (the outbox's last step)."""
+        mongo_call(
+            lambda: self._jobs.update_one(
+                {"_id": job_id, "message_sent": False},
+                {"$set": {"message_sent": True, "message_sent_at": now, "updated_at": now}},
+            )
+        )
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def claim(self, job_id: str, worker: str, now: datetime, lease_for: timedelta) -> Job | None:
+        """Take a pending job, or a processing one whose lease expired, for ``worker``.
+
+        Returns the claimed job, or ``None`` when it is not claimable: unknown, final,
+        leased to a live worker, out of attempts, or claimed by someone else first.
+        The write is conditional on the status and the attempt count that were read,
+        so of two concurrent claims exactly one succeeds.
+        """
+        job = self.get(job_id)
+        if job is None or not _claimable(job, now):
+            return None
+        history = list(job.history)
+        if job.status is JobStatus.PROCESSING and history:
+            history[-1] = _ended(history[-1], now, AttemptOutcome.LEASE_EXPIRED, "lease_expired")
+        number = job.attempts + 1
+        history.append(Attempt(number=number, worker=worker, started_at=now))
+        lease = Lease(owner=worker, token=uuid.uuid4().hex, expires_at=now + lease_for)
+        result = mongo_call(
+            lambda: self._jobs.update_one(
+                {"_id": job_id, "status": job.status.value, "attempts": job.attempts},
+                {
+                    "$set": {
+                        "status": JobStatus.PROCESSING.value,
+                        "attempts": number,
+                        "lease": asdict(lease),
+                        "next_attempt_at": None,
+                        "history": [_attempt_to_doc(item) for item in history],
+                        "updated_at": now,
+                    }
+                },
+            )
+        )
+        if result.matched_count == 0:
+            return None
+        return self._get_leased(job_id, lease.token)
+
+    def complete(
+        self, job: Job, now: datetime, *, model: str, usage: TokenUsage | None, parse_ms: int
+    ) -> Job:
+        """processing -> completed, by the lease holder."""
+        return self._finish_attempt(
+            job,
+            now,
+            JobStatus.COMPLETED,
+            AttemptOutcome.COMPLETED,
+            error=None,
+            extra={
+                "completed_at": now,
+                "error": None,
+                "model": model,
+                "usage": asdict(usage) if usage else None,
+                "parse_ms": parse_ms,
+            },
+        )
+
+    def release_for_retry(self, job: Job, now: datetime, error: JobError, next_attempt_at: datetime) -> Job:
+        """processing -> pending after a transient error; the new message is still to be sent."""
+        return self._finish_attempt(
+            job,
+            now,
+            JobStatus.PENDING,
+            AttemptOutcome.RETRY,
+            error=error,
+            extra={"next_attempt_at": next_attempt_at, "message_sent": False},
+        )
+
+    def fail(self, job: Job, now: datetime, error: JobError) -> Job:
+        """processing -> failed, by the lease holder."""
+        return self._finish_attempt(
+            job,
+            now,
+            JobStatus.FAILED,
+            AttemptOutcome.FAILED,
+            error=error,
+            extra={"failed_at": now, "error": asdict(error)},
+        )
+
+    def fail_unless_final(self, job_id: str, now: datetime, error: JobError) -> Job | None:
+        """pending/processing -> failed whoever holds it (poison message, deadline).
+
+        Returns the failed job, or ``None`` when it was unknown or had already ended.
+        """
+        result = mongo_call(
+            lambda: self._jobs.update_one(
+                {"_id": job_id, "status": {"$in": [s.value for s in sources_of(JobStatus.FAILED)]}},
+                {
+                    "$set": {
+                        "status": JobStatus.FAILED.value,
+                        "failed_at": now,
+                        "error": asdict(error),
+                        "lease": None,
+                        "next_attempt_at": None,
+                        "updated_at": now,
+                    }
+                },
+            )
+        )
+        return self.get(job_id) if result.matched_count else None
+
+    def save_parsed_report(self, job: Job, report: ParsedReport, model: str, now: datetime) -> None:
+        """Store the report under the job's pre-allocated ``report_id``.
+
+        Keyed by that id, so a second worker finishing the same job after a lease
+        takeover overwrites rather than duplicates: one document per job, always.
+        """
+        doc = {
+            "_id": job.report_id,
+            "job_id": job.id,
+            "tenant_id": job.tenant_id,
+            "project_id": job.project_id,
+            "parsed_data": report.model_dump(mode="json"),
+            "model": model,
+            "created_at": now,
+        }
+        mongo_call(lambda: self._reports.replace_one({"_id": job.report_id}, doc, upsert=True))
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _finish_attempt(
+        self,
+        job: Job,
+        now: datetime,
+        target: JobStatus,
+        outcome: AttemptOutcome,
+        *,
+        error: JobError | None,
+        extra: Document,
+    ) -> Job:
+        if job.lease is None:
+            raise LeaseLost(job.id)
+        token = job.lease.token
+        index = len(job.history) - 1
+        update: Document = {
+            "status": target.value,
+            "lease": None,
+            "updated_at": now,
+            f"history.{index}.ended_at": now,
+            f"history.{index}.outcome": outcome.value,
+            f"history.{index}.error_code": error.code if error else None,
+            **extra,
+        }
+        result = mongo_call(
+            lambda: self._jobs.update_one(
+                {
+                    "_id": job.id,
+                    "status": {"$in": [s.value for s in sources_of(target)]},
+                    "lease.token": token,
+                },
+                {"$set": update},
+            )
+        )
+        if result.matched_count == 0:
+            raise LeaseLost(job.id)
+        updated = self.get(job.id)
+        assert updated is not None
+        return updated
+
+    def _get_leased(self, job_id: str, token: str) -> Job | None:
+        doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id, "lease.token": token}))
+        return _job_from_doc(doc) if doc else None
+
+
+def _claimable(job: Job, now: datetime) -> bool:
+    if job.attempts >= job.max_attempts:
+        return False
+    if job.status is JobStatus.PENDING:
+        return True
+    return job.status is JobStatus.PROCESSING and job.lease is not None and job.lease.expires_at <= now
+
+
+def _ended(attempt: Attempt, now: datetime, outcome: AttemptOutcome, error_code: str | None) -> Attempt:
+    return Attempt(attempt.number, attempt.worker, attempt.started_at, now, outcome, error_code)
+
+
+def _attempt_to_doc(attempt: Attempt) -> Document:
+    doc = asdict(attempt)
+    doc["outcome"] = attempt.outcome.value if attempt.outcome else None
+    return doc
+
+
+def _job_to_doc(job: Job) -> Document:
+    return {
+        "_id": job.id,
+        "report_id": job.report_id,
+        "tenant_id": job.tenant_id,
+        "project_id": job.project_id,
+        "status": job.status.value,
+        "files": [asdict(item) for item in job.files],
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "webhook_url": job.webhook_url,
+        "message_sent": job.message_sent,
+        "lease": asdict(job.lease) if job.lease else None,
+        "next_attempt_at": job.next_attempt_at,
+        "history": [_attempt_to_doc(item) for item in job.history],
+        "error": asdict(job.error) if job.error else None,
+        "model": job.model,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "completed_at": job.completed_at,
+        "failed_at": job.failed_at,
+    }
+
+
+def _job_from_doc(doc: Document) -> Job:
+    lease = doc.get("lease")
+    error = doc.get("error")
+    return Job(
+        id=doc["_id"],
+        report_id=doc["report_id"],
+        tenant_id=doc["tenant_id"],
+        project_id=doc["project_id"],
+        status=JobStatus(doc["status"]),
+        files=tuple(StoredFile(**item) for item in doc.get("files", [])),
+        attempts=doc["attempts"],
+        max_attempts=doc["max_attempts"],
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+        webhook_url=doc.get("webhook_url"),
+        message_sent=doc.get("message_sent", False),
+        lease=Lease(**lease) if lease else None,
+        next_attempt_at=doc.get("next_attempt_at"),
+        completed_at=doc.get("completed_at"),
+        failed_at=doc.get("failed_at"),
+        error=JobError(**error) if error else None,
+        history=tuple(
+            Attempt(
+                number=item["number"],
+                worker=item["worker"],
+                started_at=item["started_at"],
+                ended_at=item.get("ended_at"),
+                outcome=AttemptOutcome(item["outcome"]) if item.get("outcome") else None,
+                error_code=item.get("error_code"),
+            )
+            for item in doc.get("history", [])
+        ),
+        model=doc.get("model"),
+    )

@@ -1,0 +1,86 @@
+"""The offline report parser: text from pypdf, fields by rules, no model call.
+
+:class:`LocalReportParser` reads every page of every document with pypdf and hands
+the text to :func:`lib.adapters.report_rules.parse_report_text`. :func:`inspect_pdf`
+is the cheap check the upload path runs before accepting a file.
+
+Error codes (all :class:`PermanentParseError`): ``pdf_encrypted``,
+``pdf_unreadable`` and ``pdf_no_text``. Messages name the document by its position
+in the upload, never by name or content.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from lib.adapters.report_rules import parse_report_text
+from lib.domain.errors import PermanentParseError
+from lib.domain.parsing import ParseOutcome, ParseRequest
+
+MODEL_NAME = "local-rules"
+
+# What pypdf raises on a damaged file, as observed by fuzzing generated reports:
+# its own PyPdfError family (PdfReadError, PdfStreamError, EmptyFileError,
+# LimitReachedError), NotImplementedError for a stream filter name it does not know,
+# and TypeError from its xref-table reader when an entry number is not a number.
+# Only pypdf calls run inside these handlers, so no bug of ours is swallowed.
+_PYPDF_FAILURES: tuple[type[Exception], ...] = (PyPdfError, NotImplementedError, TypeError)
+
+
+def _open_pdf(data: bytes, what: str) -> PdfReader:
+    """Open ``data`` and check that it is an unencrypted PDF with pages; ``what`` names it in errors."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise PermanentParseError(
+                f"{what} is encrypted; upload it without password protection", code="pdf_encrypted"
+            )
+        page_count = len(reader.pages)
+    except _PYPDF_FAILURES as exc:
+        raise PermanentParseError(f"{what} is damaged or not a PDF", code="pdf_unreadable") from exc
+    if page_count == 0:
+        raise PermanentParseError(f"{what} has no pages", code="pdf_unreadable")
+    return reader
+
+
+def inspect_pdf(data: bytes) -> None:
+    """Reject a file that no parser could read, without extracting any text.
+
+    Opens the document and checks encryption and page count only, so it stays cheap
+    for large files. Raises :class:`PermanentParseError` with code ``pdf_encrypted``
+    or ``pdf_unreadable``.
+    """
+    _open_pdf(data, "the PDF")
+
+
+def _page_texts(data: bytes, what: str) -> list[str]:
+    reader = _open_pdf(data, what)
+    try:
+        return [page.extract_text() for page in reader.pages]
+    except _PYPDF_FAILURES as exc:
+        raise PermanentParseError(f"{what} is damaged or not a PDF", code="pdf_unreadable") from exc
+
+
+class LocalReportParser:
+    """Parses reports offline with pypdf and text rules.
+
+    The request's ``model`` and ``prompt`` are ignored: the rules are the model,
+    reported as ``"local-rules"``, and no tokens are used. PDFs without a text
+    layer (scanned reports) cannot be read this way.
+    """
+
+    def parse(self, request: ParseRequest) -> ParseOutcome:
+        """Parse all documents of ``request`` as one report; pages are numbered across them."""
+        pages: list[str] = []
+        for position, data in enumerate(request.documents, start=1):
+            pages += _page_texts(data, f"document {position}")
+        if not any(text.strip() for text in pages):
+            raise PermanentParseError(
+                "the report has no extractable text (it may be a scanned image); "
+                "use a Gemini model to parse scanned reports",
+                code="pdf_no_text",
+            )
+        return ParseOutcome(report=parse_report_text(pages), model=MODEL_NAME, usage=None)

@@ -1,0 +1,176 @@
+"""Azure Blob Storage (report files) and Queue Storage (parse messages), via the SDK clients.
+
+azure-core's errors are translated here and nowhere else: no answer, a time-out,
+throttling (503/500 from the service) → :class:`DependencyUnavailable`; a missing
+blob → :class:`PermanentParseError` (``report_file_missing``), since the job can
+never succeed without its file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.queue import (
+    LinearRetry,
+    QueueClient,
+    QueueServiceClient,
+    TextBase64DecodePolicy,
+    TextBase64EncodePolicy,
+)
+
+from lib.domain.errors import DependencyUnavailable, PermanentParseError
+
+log = logging.getLogger(__name__)
+
+CONNECTION_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 60
+
+
+def _retry_policy() -> LinearRetry:
+    # The SDK's default is exponential retries starting at 15 s, which turns an outage
+    # into a minute-long hang; a client waiting for an upload wants a fast 503 instead.
+    return LinearRetry(backoff=1, random_jitter_range=1, retry_total=2)
+
+
+def blob_service(connection_string: str) -> BlobServiceClient:
+    """A Blob service client with short retries (no network until first use)."""
+    return BlobServiceClient.from_connection_string(
+        connection_string,
+        retry_policy=_retry_policy(),
+        connection_timeout=CONNECTION_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
+
+
+def queue_service(connection_string: str) -> QueueServiceClient:
+    """A Queue service client with short retries (no network until first use)."""
+    return QueueServiceClient.from_connection_string(
+        connection_string,
+        retry_policy=_retry_policy(),
+        connection_timeout=CONNECTION_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
+
+
+@contextmanager
+def translated(dependency: str) -> Iterator[None]:
+    """Turn azure-core's transport and server errors into :class:`DependencyUnavailable`."""
+    try:
+        yield
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        log.warning("%s unreachable: %s", dependency, type(exc).__name__)
+        raise DependencyUnavailable(dependency) from exc
+    except HttpResponseError as exc:
+        if exc.status_code is not None and (exc.status_code >= 500 or exc.status_code == 429):
+            log.warning("%s answered %s", dependency, exc.status_code)
+            raise DependencyUnavailable(dependency) from exc
+        raise
+
+
+class ReportBlobs:
+    """The report files of all jobs, in one private container."""
+
+    def __init__(self, container: ContainerClient) -> None:
+        self._container = container
+        self._ready = False
+
+    def put(self, name: str, data: bytes, *, sha256: str) -> None:
+        """Write a new PDF blob; never overwrites (names are unique per job)."""
+        with translated("blob"):
+            self._ensure_container()
+            self._container.upload_blob(
+                name,
+                data,
+                overwrite=False,
+                content_settings=ContentSettings(content_type="application/pdf"),
+                metadata={"sha256": sha256},
+            )
+
+    def get(self, name: str) -> bytes:
+        """Read a blob whole; ``report_file_missing`` when it is gone."""
+        try:
+            with translated("blob"):
+                return self._container.download_blob(name).readall()
+        except ResourceNotFoundError as exc:
+            raise PermanentParseError(
+                "a file of this report is missing from storage", code="report_file_missing"
+            ) from exc
+
+    def delete_quietly(self, names: list[str]) -> list[str]:
+        """Delete blobs, best effort (used to undo a refused upload); returns those left behind."""
+        left = []
+        for name in names:
+            try:
+                with translated("blob"):
+                    self._container.delete_blob(name)
+            except ResourceNotFoundError:
+                continue
+            except DependencyUnavailable:
+                left.append(name)
+        return left
+
+    def _ensure_container(self) -> None:
+        if self._ready:
+            return
+        with contextlib.suppress(ResourceExistsError):
+            self._container.create_container()
+        self._ready = True
+
+
+class JobQueue:
+    """A Storage queue of job messages: ``{"job_id": "..."}``, base64-encoded like the host expects."""
+
+    def __init__(self, service: QueueServiceClient, name: str) -> None:
+        self._client: QueueClient = service.get_queue_client(
+            name,
+            message_encode_policy=TextBase64EncodePolicy(),
+            message_decode_policy=TextBase64DecodePolicy(),
+        )
+        self._ready = False
+
+    @property
+    def name(self) -> str:
+        """The queue's name."""
+        return self._client.queue_name
+
+    def send(self, job_id: str, delay: timedelta = timedelta(0)) -> None:
+        """Enqueue a job's id, invisible for ``delay`` (backoff before a retry)."""
+        body = encode_job_message(job_id)
+        with translated("queue"):
+            self._ensure_queue()
+            self._client.send_message(body, visibility_timeout=int(delay.total_seconds()))
+
+    def _ensure_queue(self) -> None:
+        if self._ready:
+            return
+        with contextlib.suppress(ResourceExistsError):
+            self._client.create_queue()
+        self._ready = True
+
+
+def encode_job_message(job_id: str) -> str:
+    """The queue message body for a job: ids only, never patient data."""
+    return json.dumps({"job_id": job_id})
+
+
+def decode_job_message(body: bytes) -> str | None:
+    """The job id in a queue message body (as the host hands it over), or ``None`` if it is not ours."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    job_id = payload.get("job_id") if isinstance(payload, dict) else None
+    return job_id if isinstance(job_id, str) else None

@@ -1,0 +1,84 @@
+"""The composition root: settings read once, clients built once per worker process, lazily.
+
+Nothing here runs at import time; the first call to :func:`context` reads the
+environment, builds the clients and creates missing indexes. A failure (a
+database that is down) is not cached, so the next invocation tries again.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+import socket
+import uuid
+from datetime import UTC, datetime
+
+from lib.adapters.job_store import JobStore
+from lib.adapters.local_parser import LocalReportParser
+from lib.adapters.mongo_client import connect
+from lib.adapters.storage import JobQueue, ReportBlobs, blob_service, queue_service
+from lib.adapters.tenant_store import TenantStore
+from lib.domain.parsing import ReportParser
+from lib.services.context import Context
+from lib.settings import Settings
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def build_parser(settings: Settings) -> ReportParser:
+    """Gemini when configured (``PARSER``/``GEMINI_API_KEY``), else the local rules parser."""
+    if settings.use_gemini:
+        from lib.adapters.gemini_parser import GeminiReportParser  # imported only when used: a heavy SDK
+
+        assert settings.gemini_api_key is not None
+        return GeminiReportParser(
+            api_key=settings.gemini_api_key,
+            default_model=settings.gemini_model,
+            base_url=settings.gemini_base_url,
+            timeout_seconds=settings.gemini_timeout_seconds,
+        )
+    return LocalReportParser()
+
+
+def build_context(settings: Settings, parser: ReportParser | None = None) -> Context:
+    """Build every client from ``settings``; ``parser`` overrides the configured one."""
+    mongo = connect(settings.mongodb_uri, settings.mongodb_timeout_ms)
+    db = mongo[settings.mongodb_database]
+    jobs, tenants = JobStore(db), TenantStore(db)
+    try:
+        jobs.ensure_indexes()
+        tenants.ensure_indexes()
+    except Exception:
+        mongo.close()
+        raise
+    return Context(
+        settings=settings,
+        jobs=jobs,
+        tenants=tenants,
+        blobs=ReportBlobs(
+            blob_service(settings.storage_connection_string).get_container_client(settings.container_name)
+        ),
+        parse_queue=JobQueue(queue_service(settings.storage_connection_string), settings.parse_queue_name),
+        parser=parser or build_parser(settings),
+        clock=utc_now,
+        rng=random.Random(),  # noqa: S311 - backoff jitter, not security
+        worker_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        mongo=mongo,
+    )
+
+
+@functools.cache
+def context() -> Context:
+    """The process-wide context, built on first use from the environment."""
+    return build_context(Settings.from_env(os.environ))
+
+
+def close_context() -> None:
+    """Close the process-wide context if it was built, so the next use builds a fresh one."""
+    if context.cache_info().currsize:
+        context().close()
+    context.cache_clear()

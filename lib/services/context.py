@@ -1,0 +1,55 @@
+"""What every use case needs, built once per worker process by :mod:`lib.bootstrap`."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import MongoClient
+
+from lib.adapters.job_store import JobStore
+from lib.adapters.storage import JobQueue, ReportBlobs
+from lib.adapters.tenant_store import TenantStore
+from lib.domain.jobs import RetryPolicy
+from lib.domain.parsing import ReportParser
+from lib.domain.uploads import UploadLimits
+from lib.settings import Settings
+
+
+@dataclass(frozen=True)
+class Context:
+    """The application's collaborators. Tests build one directly with their own parts.
+
+    ``clock`` returns an aware UTC datetime; ``rng`` drives backoff jitter;
+    ``worker_id`` names this process in leases and job history; ``mongo`` is the
+    client both stores share, closed by :meth:`close`.
+    """
+
+    settings: Settings
+    jobs: JobStore
+    tenants: TenantStore
+    blobs: ReportBlobs
+    parse_queue: JobQueue
+    parser: ReportParser
+    clock: Callable[[], datetime]
+    rng: random.Random
+    worker_id: str
+    mongo: MongoClient[dict[str, Any]]
+
+    def close(self) -> None:
+        """Release the database connections (at shutdown, or when a test is done)."""
+        self.mongo.close()
+
+    @property
+    def upload_limits(self) -> UploadLimits:
+        """The upload limits from the settings."""
+        s = self.settings
+        return UploadLimits.from_megabytes(s.max_file_mb, s.max_upload_mb, s.max_files)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """Backoff between parse attempts, from the settings."""
+        return RetryPolicy(self.settings.retry_base_seconds, self.settings.retry_max_seconds)

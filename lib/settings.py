@@ -1,0 +1,100 @@
+"""Settings: read from the environment once, validated once, every problem reported together.
+
+Names follow the migration guide where it has one (``AZURE_STORAGE_CONNECTION_STRING``,
+``AZURE_CONTAINER_NAME``, ``MONGODB_URI``, ``GEMINI_API_KEY``); the rest are ours.
+``local.settings.json.example`` lists every one of them with its default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lib.domain.errors import ConfigurationError
+
+
+class ParserChoice(str, Enum):
+    """Which parser the worker uses: ``auto`` means Gemini when a key is set, else local."""
+
+    AUTO = "auto"
+    GEMINI = "gemini"
+    LOCAL = "local"
+
+
+Positive = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class Settings(BaseModel):
+    """Every setting the application reads; field aliases are the environment names."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    storage_connection_string: str = Field(alias="AZURE_STORAGE_CONNECTION_STRING", min_length=1)
+    container_name: str = Field(
+        default="medical-reports",
+        alias="AZURE_CONTAINER_NAME",
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
+    )
+    parse_queue_name: str = Field(
+        default="parse-jobs", alias="PARSE_QUEUE_NAME", pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
+    )
+    mongodb_uri: str = Field(alias="MONGODB_URI", min_length=1)
+    mongodb_database: str = Field(default="medical_report_parser", alias="MONGODB_DATABASE", min_length=1)
+    mongodb_timeout_ms: Positive = Field(default=5000, alias="MONGODB_TIMEOUT_MS")
+
+    parser: ParserChoice = Field(default=ParserChoice.AUTO, alias="PARSER")
+    gemini_api_key: str | None = Field(default=None, alias="GEMINI_API_KEY")
+    gemini_model: str = Field(default="gemini-3.5-flash", alias="GEMINI_MODEL", min_length=1)
+    gemini_base_url: str | None = Field(default=None, alias="GEMINI_BASE_URL")
+    gemini_timeout_seconds: PositiveFloat = Field(default=120.0, alias="GEMINI_TIMEOUT_SECONDS")
+
+    max_attempts: Positive = Field(default=3, alias="MAX_ATTEMPTS")
+    lease_seconds: Positive = Field(default=720, alias="LEASE_SECONDS")
+    retry_base_seconds: PositiveFloat = Field(default=10.0, alias="RETRY_BASE_SECONDS")
+    retry_max_seconds: PositiveFloat = Field(default=600.0, alias="RETRY_MAX_SECONDS")
+
+    max_file_mb: PositiveFloat = Field(default=25.0, alias="MAX_FILE_MB")
+    max_upload_mb: PositiveFloat = Field(default=50.0, alias="MAX_UPLOAD_MB")
+    max_files: Positive = Field(default=10, alias="MAX_FILES")
+
+    @property
+    def use_gemini(self) -> bool:
+        """Whether the worker parses with Gemini (else with the local rules parser)."""
+        if self.parser is ParserChoice.AUTO:
+            return bool(self.gemini_api_key)
+        return self.parser is ParserChoice.GEMINI
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from environment variables; raise one error naming every bad value.
+
+        Empty strings count as unset, so a blank line in an app-settings file falls
+        back to the default instead of failing validation.
+        """
+        values = {name: value for name, value in environ.items() if value.strip() != ""}
+        try:
+            settings = cls.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigurationError([_describe(error) for error in exc.errors()]) from None
+        problems = []
+        if settings.parser is ParserChoice.GEMINI and not settings.gemini_api_key:
+            problems.append("GEMINI_API_KEY: required when PARSER=gemini")
+        if settings.max_file_mb > settings.max_upload_mb:
+            problems.append("MAX_FILE_MB: must not exceed MAX_UPLOAD_MB")
+        if settings.retry_base_seconds > settings.retry_max_seconds:
+            problems.append("RETRY_BASE_SECONDS: must not exceed RETRY_MAX_SECONDS")
+        if problems:
+            raise ConfigurationError(problems)
+        return settings
+
+
+def _describe(error: object) -> str:
+    # pydantic's error dicts carry the offending input; we report the name and rule only,
+    # since a connection string or key must not end up in a log.
+    assert isinstance(error, dict)
+    location = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+    return f"{location}: {error.get('msg', 'invalid')}"

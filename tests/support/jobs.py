@@ -1,0 +1,33 @@
+"""Building jobs for store and service tests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bson import ObjectId
+
+from lib.domain.jobs import Job, JobStatus, StoredFile
+
+T0 = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+
+
+def new_job(**changes: Any) -> Job:
+    """A pending job of tenant-001/project-001 with one file, created at :data:`T0`."""
+    job_id = str(ObjectId())
+    job = Job(
+        id=job_id,
+        report_id=str(ObjectId()),
+        tenant_id="tenant-001",
+        project_id="project-001",
+        status=JobStatus.PENDING,
+        files=(
+            StoredFile(blob_name=f"tenant-001/project-001/{job_id}/1.pdf", size_bytes=100, sha256="0" * 64),
+        ),
+        attempts=0,
+        max_attempts=3,
+        created_at=T0,
+        updated_at=T0,
+    )
+    return replace(job, **changes)

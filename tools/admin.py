@@ -1,0 +1,86 @@
+"""Operator command: tenants, projects and API keys, against the configured MongoDB.
+
+    python -m tools.admin create-tenant tenant-001 --name "Acme Health"
+    python -m tools.admin create-project tenant-001 project-001 --name "Discharge letters"
+    python -m tools.admin create-key tenant-001          # prints the key once
+    python -m tools.admin revoke-key 0123456789ab
+    python -m tools.admin bootstrap tenant-001 project-001  # all three at once
+
+Reads the same settings as the app (``MONGODB_URI``, ... from the environment or
+``local.settings.json``). Dev tooling: not deployed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from lib.adapters.tenant_store import AlreadyExists
+from lib.bootstrap import context
+from lib.domain.errors import ServiceError
+from lib.services import admin
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "local.settings.json"
+
+
+def load_local_settings(path: Path = SETTINGS_FILE) -> None:
+    """Copy ``Values`` of local.settings.json into the environment; variables already set win."""
+    if path.exists():
+        for name, value in json.loads(path.read_text()).get("Values", {}).items():
+            os.environ.setdefault(name, str(value))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.admin", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    tenant = commands.add_parser("create-tenant", help="register a tenant")
+    tenant.add_argument("tenant_id")
+    tenant.add_argument("--name", default="")
+    project = commands.add_parser("create-project", help="register a project of a tenant")
+    project.add_argument("tenant_id")
+    project.add_argument("project_id")
+    project.add_argument("--name", default="")
+    project.add_argument("--ai-model-id", default=None)
+    key = commands.add_parser("create-key", help="issue an API key (printed once)")
+    key.add_argument("tenant_id")
+    revoke = commands.add_parser("revoke-key", help="revoke an API key by its id")
+    revoke.add_argument("key_id")
+    both = commands.add_parser("bootstrap", help="tenant + project + key in one go (existing ones are kept)")
+    both.add_argument("tenant_id")
+    both.add_argument("project_id")
+    args = parser.parse_args(argv)
+
+    load_local_settings()
+    ctx = context()
+    try:
+        if args.command == "create-tenant":
+            admin.create_tenant(ctx, args.tenant_id, args.name)
+            print(f"tenant {args.tenant_id} created")
+        elif args.command == "create-project":
+            admin.create_project(ctx, args.tenant_id, args.project_id, args.name, args.ai_model_id)
+            print(f"project {args.project_id} created")
+        elif args.command == "create-key":
+            print(admin.create_api_key(ctx, args.tenant_id))
+        elif args.command == "revoke-key":
+            admin.revoke_api_key(ctx, args.key_id)
+            print(f"key {args.key_id} revoked")
+        elif args.command == "bootstrap":
+            for step in (
+                lambda: admin.create_tenant(ctx, args.tenant_id, args.tenant_id),
+                lambda: admin.create_project(ctx, args.tenant_id, args.project_id, args.project_id),
+            ):
+                with contextlib.suppress(AlreadyExists):
+                    step()
+            print(admin.create_api_key(ctx, args.tenant_id))
+    except (ServiceError, AlreadyExists) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
