@@ -2,9 +2,11 @@
 
 import azure.functions as func
 
-from functions import jobs_http, parse_queue, reports_http
+from functions import jobs_http, parse_queue, reports_http, sweeper_timer, webhook_queue
 
 app = func.FunctionApp()
 app.register_functions(reports_http.bp)
 app.register_functions(jobs_http.bp)
 app.register_functions(parse_queue.bp)
+app.register_functions(webhook_queue.bp)
+app.register_functions(sweeper_timer.bp)

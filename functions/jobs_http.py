@@ -1,4 +1,4 @@
-"""HTTP: a job's status."""
+"""HTTP: a job's status, and a fresh delivery of its webhook."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import azure.functions as func
 
 from functions.http_support import API_KEY_HEADER, answer, json_response
 from lib.bootstrap import context
+from lib.services.notify import redeliver
 from lib.services.status import job_status
 
 bp = func.Blueprint()
@@ -17,5 +18,16 @@ def get_job_status(req: func.HttpRequest) -> func.HttpResponse:
     return answer(
         lambda: json_response(
             job_status(context(), api_key=req.headers.get(API_KEY_HEADER), job_id=req.route_params["job_id"])
+        )
+    )
+
+
+@bp.route(route="v1/job/{job_id}/webhook/redeliver", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def redeliver_job_webhook(req: func.HttpRequest) -> func.HttpResponse:
+    """Queue a new delivery (new webhook-id) of an ended job's webhook: 202, or 404/409."""
+    return answer(
+        lambda: json_response(
+            redeliver(context(), api_key=req.headers.get(API_KEY_HEADER), job_id=req.route_params["job_id"]),
+            202,
         )
     )

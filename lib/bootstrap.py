@@ -14,12 +14,15 @@ import socket
 import uuid
 from datetime import UTC, datetime
 
+from lib.adapters.delivery_store import DeliveryStore
 from lib.adapters.job_store import JobStore
 from lib.adapters.local_parser import LocalReportParser
 from lib.adapters.mongo_client import connect
 from lib.adapters.storage import JobQueue, ReportBlobs, blob_service, queue_service
 from lib.adapters.tenant_store import TenantStore
+from lib.adapters.webhook_sender import WebhookSender, build_http_client
 from lib.domain.parsing import ReportParser
+from lib.domain.webhook_urls import Resolver, system_resolver
 from lib.services.context import Context
 from lib.settings import Settings
 
@@ -44,26 +47,36 @@ def build_parser(settings: Settings) -> ReportParser:
     return LocalReportParser()
 
 
-def build_context(settings: Settings, parser: ReportParser | None = None) -> Context:
-    """Build every client from ``settings``; ``parser`` overrides the configured one."""
+def build_context(
+    settings: Settings, parser: ReportParser | None = None, resolver: Resolver | None = None
+) -> Context:
+    """Build every client from ``settings``; ``parser`` and ``resolver`` (DNS) replace the real ones."""
     mongo = connect(settings.mongodb_uri, settings.mongodb_timeout_ms)
     db = mongo[settings.mongodb_database]
-    jobs, tenants = JobStore(db), TenantStore(db)
+    jobs, tenants, deliveries = JobStore(db), TenantStore(db), DeliveryStore(db)
     try:
         jobs.ensure_indexes()
         tenants.ensure_indexes()
     except Exception:
         mongo.close()
         raise
+    queues = queue_service(settings.storage_connection_string)
+    resolve = resolver or system_resolver
     return Context(
         settings=settings,
         jobs=jobs,
+        deliveries=deliveries,
         tenants=tenants,
         blobs=ReportBlobs(
             blob_service(settings.storage_connection_string).get_container_client(settings.container_name)
         ),
-        parse_queue=JobQueue(queue_service(settings.storage_connection_string), settings.parse_queue_name),
+        parse_queue=JobQueue(queues, settings.parse_queue_name),
+        webhook_queue=JobQueue(queues, settings.webhook_queue_name),
         parser=parser or build_parser(settings),
+        webhooks=WebhookSender(
+            build_http_client(settings.webhook_timeout_seconds), settings.webhook_policy, resolve
+        ),
+        resolve=resolve,
         clock=utc_now,
         rng=random.Random(),  # noqa: S311 - backoff jitter, not security
         worker_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lib.domain.errors import ConfigurationError
+from lib.domain.webhook_urls import WebhookUrlPolicy
 
 
 class ParserChoice(str, Enum):
@@ -42,6 +43,11 @@ class Settings(BaseModel):
     parse_queue_name: str = Field(
         default="parse-jobs", alias="PARSE_QUEUE_NAME", pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
     )
+    webhook_queue_name: str = Field(
+        default="webhook-deliveries",
+        alias="WEBHOOK_QUEUE_NAME",
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
+    )
     mongodb_uri: str = Field(alias="MONGODB_URI", min_length=1)
     mongodb_database: str = Field(default="medical_report_parser", alias="MONGODB_DATABASE", min_length=1)
     mongodb_timeout_ms: Positive = Field(default=5000, alias="MONGODB_TIMEOUT_MS")
@@ -57,9 +63,31 @@ class Settings(BaseModel):
     retry_base_seconds: PositiveFloat = Field(default=10.0, alias="RETRY_BASE_SECONDS")
     retry_max_seconds: PositiveFloat = Field(default=600.0, alias="RETRY_MAX_SECONDS")
 
+    webhook_timeout_seconds: PositiveFloat = Field(default=10.0, alias="WEBHOOK_TIMEOUT_SECONDS")
+    webhook_max_attempts: Positive = Field(default=10, alias="WEBHOOK_MAX_ATTEMPTS")
+    webhook_retry_base_seconds: PositiveFloat = Field(default=5.0, alias="WEBHOOK_RETRY_BASE_SECONDS")
+    webhook_allow_http: bool = Field(default=False, alias="WEBHOOK_ALLOW_HTTP")
+    webhook_allow_private_networks: bool = Field(default=False, alias="WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+    webhook_allowed_ports: str = Field(
+        default="443,80,8443", alias="WEBHOOK_ALLOWED_PORTS", pattern=r"^\d{1,5}(,\d{1,5})*$"
+    )
+
+    sweep_batch_size: Positive = Field(default=100, alias="SWEEP_BATCH_SIZE")
+    sweep_stale_message_seconds: Positive = Field(default=300, alias="SWEEP_STALE_MESSAGE_SECONDS")
+    job_deadline_minutes: Positive = Field(default=60, alias="JOB_DEADLINE_MINUTES")
+
     max_file_mb: PositiveFloat = Field(default=25.0, alias="MAX_FILE_MB")
     max_upload_mb: PositiveFloat = Field(default=50.0, alias="MAX_UPLOAD_MB")
     max_files: Positive = Field(default=10, alias="MAX_FILES")
+
+    @property
+    def webhook_policy(self) -> WebhookUrlPolicy:
+        """Which webhook URLs may be called (the SSRF guard's rules)."""
+        return WebhookUrlPolicy(
+            allow_http=self.webhook_allow_http,
+            allow_private_networks=self.webhook_allow_private_networks,
+            allowed_ports=frozenset(int(port) for port in self.webhook_allowed_ports.split(",")),
+        )
 
     @property
     def use_gemini(self) -> bool:

@@ -54,6 +54,7 @@ def app_settings(azurite: ServiceProcess, mongodb_uri: str) -> dict[str, str]:
         "MONGODB_DATABASE": f"test_{suffix}",
         "AZURE_CONTAINER_NAME": f"reports-{suffix}",
         "PARSE_QUEUE_NAME": f"parse-{suffix}",
+        "WEBHOOK_QUEUE_NAME": f"hooks-{suffix}",
         "PARSER": "local",
         "RETRY_BASE_SECONDS": "1",
         "RETRY_MAX_SECONDS": "5",

@@ -2,9 +2,12 @@
 
     python -m tools.admin create-tenant tenant-001 --name "Acme Health"
     python -m tools.admin create-project tenant-001 project-001 --name "Discharge letters"
+                                                         # prints the webhook secret once
     python -m tools.admin create-key tenant-001          # prints the key once
     python -m tools.admin revoke-key 0123456789ab
-    python -m tools.admin bootstrap tenant-001 project-001  # all three at once
+    python -m tools.admin rotate-webhook-secret tenant-001 project-001 --overlap-hours 24
+    python -m tools.admin set-webhook-payload tenant-001 project-001 thin
+    python -m tools.admin bootstrap tenant-001 project-001  # tenant, project and key at once
 
 Reads the same settings as the app (``MONGODB_URI``, ... from the environment or
 ``local.settings.json``). Dev tooling: not deployed.
@@ -17,11 +20,13 @@ import contextlib
 import json
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from lib.adapters.tenant_store import AlreadyExists
 from lib.bootstrap import context
 from lib.domain.errors import ServiceError
+from lib.domain.webhooks import PayloadMode
 from lib.services import admin
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "local.settings.json"
@@ -45,10 +50,23 @@ def main(argv: list[str] | None = None) -> int:
     project.add_argument("project_id")
     project.add_argument("--name", default="")
     project.add_argument("--ai-model-id", default=None)
+    project.add_argument("--webhook-payload", choices=[m.value for m in PayloadMode], default="full")
     key = commands.add_parser("create-key", help="issue an API key (printed once)")
     key.add_argument("tenant_id")
     revoke = commands.add_parser("revoke-key", help="revoke an API key by its id")
     revoke.add_argument("key_id")
+    rotate = commands.add_parser(
+        "rotate-webhook-secret", help="new webhook secret; the old one signs too for a while"
+    )
+    rotate.add_argument("tenant_id")
+    rotate.add_argument("project_id")
+    rotate.add_argument("--overlap-hours", type=float, default=24.0)
+    payload = commands.add_parser(
+        "set-webhook-payload", help="full (with parsed_data) or thin webhook bodies"
+    )
+    payload.add_argument("tenant_id")
+    payload.add_argument("project_id")
+    payload.add_argument("mode", choices=[m.value for m in PayloadMode])
     both = commands.add_parser("bootstrap", help="tenant + project + key in one go (existing ones are kept)")
     both.add_argument("tenant_id")
     both.add_argument("project_id")
@@ -61,13 +79,29 @@ def main(argv: list[str] | None = None) -> int:
             admin.create_tenant(ctx, args.tenant_id, args.name)
             print(f"tenant {args.tenant_id} created")
         elif args.command == "create-project":
-            admin.create_project(ctx, args.tenant_id, args.project_id, args.name, args.ai_model_id)
-            print(f"project {args.project_id} created")
+            secret = admin.create_project(
+                ctx,
+                args.tenant_id,
+                args.project_id,
+                args.name,
+                args.ai_model_id,
+                PayloadMode(args.webhook_payload),
+            )
+            print(f"project {args.project_id} created; webhook signing secret (shown once):\n{secret}")
         elif args.command == "create-key":
             print(admin.create_api_key(ctx, args.tenant_id))
         elif args.command == "revoke-key":
             admin.revoke_api_key(ctx, args.key_id)
             print(f"key {args.key_id} revoked")
+        elif args.command == "rotate-webhook-secret":
+            overlap = timedelta(hours=args.overlap_hours)
+            secret = admin.rotate_webhook_secret(ctx, args.tenant_id, args.project_id, overlap)
+            print(
+                f"new webhook signing secret (the previous one signs too for {args.overlap_hours:g} h):\n{secret}"
+            )
+        elif args.command == "set-webhook-payload":
+            admin.set_webhook_payload(ctx, args.tenant_id, args.project_id, PayloadMode(args.mode))
+            print(f"project {args.project_id}: {args.mode} webhook payloads")
         elif args.command == "bootstrap":
             for step in (
                 lambda: admin.create_tenant(ctx, args.tenant_id, args.tenant_id),

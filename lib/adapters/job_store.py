@@ -18,6 +18,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from lib.adapters.delivery_store import delivery_from_doc, delivery_to_doc
 from lib.adapters.mongo_client import mongo_call
 from lib.domain.errors import LeaseLost
 from lib.domain.jobs import (
@@ -32,6 +33,7 @@ from lib.domain.jobs import (
 )
 from lib.domain.parsing import TokenUsage
 from lib.domain.report_schema import ParsedReport
+from lib.domain.webhooks import WebhookState, event_for, new_delivery
 
 Document = dict[str, Any]
 
@@ -43,6 +45,9 @@ _INDEXES: dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]] = {
         ("tenant_created", [("tenant_id", ASCENDING), ("created_at", DESCENDING)], {}),
         ("status_next_attempt", [("status", ASCENDING), ("next_attempt_at", ASCENDING)], {}),
         ("status_lease_expiry", [("status", ASCENDING), ("lease.expires_at", ASCENDING)], {}),
+        ("status_created", [("status", ASCENDING), ("created_at", ASCENDING)], {}),
+        ("status_message_sent", [("status", ASCENDING), ("message_sent", ASCENDING)], {}),
+        ("webhook_state_next", [("webhook.state", ASCENDING), ("webhook.next_attempt_at", ASCENDING)], {}),
     ],
     REPORTS: [("job", [("job_id", ASCENDING)], {})],
 }
@@ -108,8 +113,8 @@ class JobStore:
         """Record that the job's queue message went out (the outbox's last step)."""
         mongo_call(
             lambda: self._jobs.update_one(
-                {"_id": job_id, "message_sent": False},
-                {"$set": {"message_sent": True, "message_sent_at": now, "updated_at": now}},
+                {"_id": job_id, "status": JobStatus.PENDING.value},
+                {"$set": {"message_sent": True, "message_sent_at": now}},
             )
         )
 
@@ -197,22 +202,115 @@ class JobStore:
 
         Returns the failed job, or ``None`` when it was unknown or had already ended.
         """
+        job = self.get(job_id)
+        if job is None or job.status.is_final:
+            return None
+        update: Document = {
+            "status": JobStatus.FAILED.value,
+            "failed_at": now,
+            "error": asdict(error),
+            "lease": None,
+            "next_attempt_at": None,
+            "updated_at": now,
+            **_notification(job, JobStatus.FAILED, now),
+        }
         result = mongo_call(
             lambda: self._jobs.update_one(
                 {"_id": job_id, "status": {"$in": [s.value for s in sources_of(JobStatus.FAILED)]}},
+                {"$set": update},
+            )
+        )
+        return self.get(job_id) if result.matched_count else None
+
+    def requeue_expired(self, job: Job, now: datetime) -> Job:
+        """processing -> pending for a job whose worker vanished (its lease expired).
+
+        Conditional on the expired lease's token, so a worker or claim that got there
+        first wins; the message is still to be sent.
+        """
+        if job.lease is None:
+            raise LeaseLost(job.id)
+        token = job.lease.token
+        index = len(job.history) - 1
+        result = mongo_call(
+            lambda: self._jobs.update_one(
+                {"_id": job.id, "status": JobStatus.PROCESSING.value, "lease.token": token},
                 {
                     "$set": {
-                        "status": JobStatus.FAILED.value,
-                        "failed_at": now,
-                        "error": asdict(error),
+                        "status": JobStatus.PENDING.value,
                         "lease": None,
-                        "next_attempt_at": None,
+                        "message_sent": False,
+                        "next_attempt_at": now,
                         "updated_at": now,
+                        f"history.{index}.ended_at": now,
+                        f"history.{index}.outcome": AttemptOutcome.LEASE_EXPIRED.value,
+                        f"history.{index}.error_code": "lease_expired",
                     }
                 },
             )
         )
-        return self.get(job_id) if result.matched_count else None
+        if result.matched_count == 0:
+            raise LeaseLost(job.id)
+        updated = self.get(job.id)
+        assert updated is not None
+        return updated
+
+    # -- what the sweeper looks for (each query index-backed, oldest first, bounded) ----------
+
+    def past_deadline(self, created_before: datetime, limit: int) -> list[Job]:
+        """Unfinished jobs uploaded before ``created_before``."""
+        active = [JobStatus.PENDING.value, JobStatus.PROCESSING.value]
+        return self._find({"status": {"$in": active}, "created_at": {"$lt": created_before}}, limit)
+
+    def expired_leases(self, now: datetime, limit: int) -> list[Job]:
+        """Processing jobs whose worker's lease ran out."""
+        return self._find({"status": JobStatus.PROCESSING.value, "lease.expires_at": {"$lte": now}}, limit)
+
+    def unsent(self, changed_before: datetime, limit: int) -> list[Job]:
+        """Pending jobs whose message was never sent (the send failed, or the sender died)."""
+        query = {
+            "status": JobStatus.PENDING.value,
+            "message_sent": False,
+            "updated_at": {"$lt": changed_before},
+        }
+        return self._find(query, limit)
+
+    def overdue(self, due_before: datetime, limit: int) -> list[Job]:
+        """Pending jobs whose sent message should have arrived by ``due_before`` (it was lost)."""
+        query = {
+            "status": JobStatus.PENDING.value,
+            "message_sent": True,
+            "next_attempt_at": {"$lt": due_before},
+        }
+        return self._find(query, limit)
+
+    def stalled_deliveries(self, due_before: datetime, limit: int) -> list[Job]:
+        """Jobs whose pending webhook delivery was never sent, or is overdue (message lost).
+
+        ``next_attempt_at`` of a delivery is always when its next message is due (at
+        creation, after a failed attempt, and during an attempt in case the worker dies).
+        """
+        query = {
+            "webhook.state": WebhookState.PENDING.value,
+            "$or": [
+                {"webhook.message_sent": False, "webhook.created_at": {"$lt": due_before}},
+                {"webhook.next_attempt_at": {"$lt": due_before}},
+            ],
+        }
+        return self._find(query, limit)
+
+    def mark_resent(self, job_id: str, now: datetime) -> None:
+        """Record a re-sent message: it is due now, so it is not re-sent again too soon."""
+        mongo_call(
+            lambda: self._jobs.update_one(
+                {"_id": job_id, "status": JobStatus.PENDING.value},
+                {"$set": {"message_sent": True, "message_sent_at": now, "next_attempt_at": now}},
+            )
+        )
+
+    def _find(self, query: Document, limit: int) -> list[Job]:
+        docs = mongo_call(lambda: list(self._jobs.find(query).sort("created_at", ASCENDING).limit(limit)))
+        return [_job_from_doc(doc) for doc in docs]
 
     def save_parsed_report(self, job: Job, report: ParsedReport, model: str, now: datetime) -> None:
         """Store the report under the job's pre-allocated ``report_id``.
@@ -254,6 +352,7 @@ class JobStore:
             f"history.{index}.ended_at": now,
             f"history.{index}.outcome": outcome.value,
             f"history.{index}.error_code": error.code if error else None,
+            **_notification(job, target, now),
             **extra,
         }
         result = mongo_call(
@@ -275,6 +374,13 @@ class JobStore:
     def _get_leased(self, job_id: str, token: str) -> Job | None:
         doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id, "lease.token": token}))
         return _job_from_doc(doc) if doc else None
+
+
+def _notification(job: Job, target: JobStatus, now: datetime) -> Document:
+    """The webhook outbox entry written with a job's final transition, when it has a webhook."""
+    if not target.is_final or job.webhook_url is None:
+        return {}
+    return {"webhook": delivery_to_doc(new_delivery(event_for(target is JobStatus.COMPLETED), now))}
 
 
 def _claimable(job: Job, now: datetime) -> bool:
@@ -307,6 +413,7 @@ def _job_to_doc(job: Job) -> Document:
         "max_attempts": job.max_attempts,
         "webhook_url": job.webhook_url,
         "message_sent": job.message_sent,
+        "message_sent_at": job.message_sent_at,
         "lease": asdict(job.lease) if job.lease else None,
         "next_attempt_at": job.next_attempt_at,
         "history": [_attempt_to_doc(item) for item in job.history],
@@ -316,6 +423,7 @@ def _job_to_doc(job: Job) -> Document:
         "updated_at": job.updated_at,
         "completed_at": job.completed_at,
         "failed_at": job.failed_at,
+        "webhook": delivery_to_doc(job.webhook) if job.webhook else None,
     }
 
 
@@ -335,6 +443,7 @@ def _job_from_doc(doc: Document) -> Job:
         updated_at=doc["updated_at"],
         webhook_url=doc.get("webhook_url"),
         message_sent=doc.get("message_sent", False),
+        message_sent_at=doc.get("message_sent_at"),
         lease=Lease(**lease) if lease else None,
         next_attempt_at=doc.get("next_attempt_at"),
         completed_at=doc.get("completed_at"),
@@ -352,4 +461,5 @@ def _job_from_doc(doc: Document) -> Job:
             for item in doc.get("history", [])
         ),
         model=doc.get("model"),
+        webhook=delivery_from_doc(doc["webhook"]) if doc.get("webhook") else None,
     )

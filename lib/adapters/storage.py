@@ -131,7 +131,11 @@ class ReportBlobs:
 
 
 class JobQueue:
-    """A Storage queue of job messages: ``{"job_id": "..."}``, base64-encoded like the host expects."""
+    """A Storage queue of job messages, base64-encoded like the host expects.
+
+    Bodies carry ids only: ``{"job_id"}`` for parsing, ``{"job_id", "message_id"}``
+    for a webhook delivery.
+    """
 
     def __init__(self, service: QueueServiceClient, name: str) -> None:
         self._client: QueueClient = service.get_queue_client(
@@ -146,9 +150,9 @@ class JobQueue:
         """The queue's name."""
         return self._client.queue_name
 
-    def send(self, job_id: str, delay: timedelta = timedelta(0)) -> None:
-        """Enqueue a job's id, invisible for ``delay`` (backoff before a retry)."""
-        body = encode_job_message(job_id)
+    def send(self, job_id: str, delay: timedelta = timedelta(0), *, message_id: str | None = None) -> None:
+        """Enqueue a job's id (and a delivery's id), invisible for ``delay`` (backoff)."""
+        body = encode_job_message(job_id, message_id)
         with translated("queue"):
             self._ensure_queue()
             self._client.send_message(body, visibility_timeout=int(delay.total_seconds()))
@@ -161,16 +165,30 @@ class JobQueue:
         self._ready = True
 
 
-def encode_job_message(job_id: str) -> str:
-    """The queue message body for a job: ids only, never patient data."""
-    return json.dumps({"job_id": job_id})
+def encode_job_message(job_id: str, message_id: str | None = None) -> str:
+    """The queue message body for a job or one of its webhook deliveries: ids, never patient data."""
+    return json.dumps(
+        {"job_id": job_id} if message_id is None else {"job_id": job_id, "message_id": message_id}
+    )
 
 
 def decode_job_message(body: bytes) -> str | None:
-    """The job id in a queue message body (as the host hands it over), or ``None`` if it is not ours."""
+    """The job id in a parse message body (as the host hands it over), or ``None`` if it is not ours."""
+    payload = _json_object(body)
+    job_id = payload.get("job_id")
+    return job_id if isinstance(job_id, str) else None
+
+
+def decode_delivery_message(body: bytes) -> tuple[str, str] | None:
+    """``(job_id, message_id)`` of a webhook delivery message, or ``None`` if it is not ours."""
+    payload = _json_object(body)
+    job_id, message_id = payload.get("job_id"), payload.get("message_id")
+    return (job_id, message_id) if isinstance(job_id, str) and isinstance(message_id, str) else None
+
+
+def _json_object(body: bytes) -> dict[str, object]:
     try:
         payload = json.loads(body)
     except ValueError:
-        return None
-    job_id = payload.get("job_id") if isinstance(payload, dict) else None
-    return job_id if isinstance(job_id, str) else None
+        return {}
+    return payload if isinstance(payload, dict) else {}

@@ -6,7 +6,7 @@ created_at, revoked_at}``; the plaintext is never stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from lib.adapters.job_store import ensure_indexes
 from lib.adapters.mongo_client import mongo_call
 from lib.domain.api_keys import IssuedKey
+from lib.domain.webhooks import PayloadMode
 
 Document = dict[str, Any]
 
@@ -40,13 +41,33 @@ class StoredKey:
 
 
 @dataclass(frozen=True)
+class WebhookSecret:
+    """A project's webhook signing secret (``whsec_...``); an old one expires after rotation."""
+
+    secret: str
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Project:
-    """A tenant's project; ``ai_model_id`` points into ``ai_models`` when set."""
+    """A tenant's project; ``ai_model_id`` points into ``ai_models`` when set.
+
+    Webhook secrets are kept in clear: signing needs them. The newest comes first.
+    """
 
     tenant_id: str
     project_id: str
     name: str
     ai_model_id: str | None = None
+    webhook_secrets: tuple[WebhookSecret, ...] = ()
+    webhook_payload: PayloadMode = PayloadMode.FULL
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets to sign with now: every one not yet expired (two during a rotation)."""
+        return [
+            item.secret for item in self.webhook_secrets if item.expires_at is None or item.expires_at > now
+        ]
 
 
 @dataclass(frozen=True)
@@ -90,7 +111,14 @@ class TenantStore:
         doc = mongo_call(lambda: self._projects.find_one({"tenant_id": tenant_id, "project_id": project_id}))
         if doc is None:
             return None
-        return Project(doc["tenant_id"], doc["project_id"], doc.get("name", ""), doc.get("ai_model_id"))
+        return Project(
+            tenant_id=doc["tenant_id"],
+            project_id=doc["project_id"],
+            name=doc.get("name", ""),
+            ai_model_id=doc.get("ai_model_id"),
+            webhook_secrets=tuple(WebhookSecret(**item) for item in doc.get("webhook_secrets", [])),
+            webhook_payload=PayloadMode(doc.get("webhook_payload", PayloadMode.FULL.value)),
+        )
 
     def get_ai_model(self, model_id: str) -> AiModel | None:
         """The ``ai_models`` entry, or ``None``."""
@@ -119,12 +147,43 @@ class TenantStore:
             "project_id": project.project_id,
             "name": project.name,
             "ai_model_id": project.ai_model_id,
+            "webhook_secrets": [asdict(item) for item in project.webhook_secrets],
+            "webhook_payload": project.webhook_payload.value,
             "created_at": now,
         }
         try:
             mongo_call(lambda: self._projects.insert_one(doc))
         except DuplicateKeyError as exc:
             raise AlreadyExists(f"project {project.project_id} already exists") from exc
+
+    def rotate_webhook_secret(
+        self, tenant_id: str, project_id: str, new: WebhookSecret, old_expire_at: datetime
+    ) -> bool:
+        """Put ``new`` first; secrets without an expiry get ``old_expire_at``. ``False`` if no project."""
+        project = self.get_project(tenant_id, project_id)
+        if project is None:
+            return False
+        kept = [
+            WebhookSecret(item.secret, item.created_at, item.expires_at or old_expire_at)
+            for item in project.webhook_secrets
+            if item.expires_at is None or item.expires_at > new.created_at
+        ]
+        secrets = [asdict(item) for item in (new, *kept)]
+        result = mongo_call(
+            lambda: self._projects.update_one(
+                {"tenant_id": tenant_id, "project_id": project_id}, {"$set": {"webhook_secrets": secrets}}
+            )
+        )
+        return result.matched_count == 1
+
+    def set_webhook_payload(self, tenant_id: str, project_id: str, mode: PayloadMode) -> bool:
+        """Choose full or thin webhook bodies for a project; ``False`` if no such project."""
+        result = mongo_call(
+            lambda: self._projects.update_one(
+                {"tenant_id": tenant_id, "project_id": project_id}, {"$set": {"webhook_payload": mode.value}}
+            )
+        )
+        return result.matched_count == 1
 
     def tenant_exists(self, tenant_id: str) -> bool:
         """Whether the tenant is registered."""

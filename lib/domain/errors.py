@@ -7,6 +7,7 @@
     │   ├── InvalidRequest           400
     │   ├── AuthenticationFailed     401
     │   ├── NotFound                 404
+    │   ├── Conflict                 409
     │   ├── PayloadTooLarge          413
     │   └── UnsupportedMediaType     415
     ├── TransientError           try again later; nothing is known to be wrong with the job
@@ -65,6 +66,13 @@ class NotFound(RequestRejected):
 
     http_status = 404
     code = "not_found"
+
+
+class Conflict(RequestRejected):
+    """Raised when the job is not in a state that allows the request (a redelivery too early)."""
+
+    http_status = 409
+    code = "conflict"
 
 
 class PayloadTooLarge(RequestRejected):

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
+from lib.domain.webhooks import WebhookDelivery
+
 
 class JobStatus(str, Enum):
     """Where a job is in its life. ``completed`` and ``failed`` are final."""
@@ -114,6 +116,7 @@ class Job:
     updated_at: datetime
     webhook_url: str | None = None
     message_sent: bool = False
+    message_sent_at: datetime | None = None
     lease: Lease | None = None
     next_attempt_at: datetime | None = None
     completed_at: datetime | None = None
@@ -121,6 +124,7 @@ class Job:
     error: JobError | None = None
     history: tuple[Attempt, ...] = field(default_factory=tuple)
     model: str | None = None
+    webhook: WebhookDelivery | None = None
 
     @property
     def total_bytes(self) -> int:

@@ -10,12 +10,15 @@ from typing import Any
 
 from pymongo import MongoClient
 
+from lib.adapters.delivery_store import DeliveryStore
 from lib.adapters.job_store import JobStore
 from lib.adapters.storage import JobQueue, ReportBlobs
 from lib.adapters.tenant_store import TenantStore
+from lib.adapters.webhook_sender import WebhookSender
 from lib.domain.jobs import RetryPolicy
 from lib.domain.parsing import ReportParser
 from lib.domain.uploads import UploadLimits
+from lib.domain.webhook_urls import Resolver
 from lib.settings import Settings
 
 
@@ -25,15 +28,20 @@ class Context:
 
     ``clock`` returns an aware UTC datetime; ``rng`` drives backoff jitter;
     ``worker_id`` names this process in leases and job history; ``mongo`` is the
-    client both stores share, closed by :meth:`close`.
+    client the stores share, closed by :meth:`close` with the webhook HTTP client.
+    ``resolve`` turns a host name into addresses for the webhook URL guard.
     """
 
     settings: Settings
     jobs: JobStore
+    deliveries: DeliveryStore
     tenants: TenantStore
     blobs: ReportBlobs
     parse_queue: JobQueue
+    webhook_queue: JobQueue
     parser: ReportParser
+    webhooks: WebhookSender
+    resolve: Resolver
     clock: Callable[[], datetime]
     rng: random.Random
     worker_id: str
@@ -42,6 +50,7 @@ class Context:
     def close(self) -> None:
         """Release the database connections (at shutdown, or when a test is done)."""
         self.mongo.close()
+        self.webhooks.close()
 
     @property
     def upload_limits(self) -> UploadLimits:

@@ -13,6 +13,7 @@ from lib.domain.jobs import Job, JobError, JobStatus
 from lib.domain.parsing import ParseRequest
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
+from lib.services.notify import dispatch_delivery
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def _parse_and_complete(ctx: Context, job: Job) -> ParseResult:
     outcome = ctx.parser.parse(request)
     parse_ms = int((time.monotonic() - started) * 1000)
     ctx.jobs.save_parsed_report(job, outcome.report, outcome.model, ctx.clock())
-    ctx.jobs.complete(job, ctx.clock(), model=outcome.model, usage=outcome.usage, parse_ms=parse_ms)
+    done = ctx.jobs.complete(job, ctx.clock(), model=outcome.model, usage=outcome.usage, parse_ms=parse_ms)
+    dispatch_delivery(ctx, done)
     log.info(
         "Job %s completed on attempt %d in %d ms (model %s)", job.id, job.attempts, parse_ms, outcome.model
     )
@@ -111,7 +113,7 @@ def _retry_or_fail(ctx: Context, job: Job, error: JobError) -> ParseResult:
 
 
 def _fail(ctx: Context, job: Job, error: JobError) -> ParseResult:
-    ctx.jobs.fail(job, ctx.clock(), error)
+    dispatch_delivery(ctx, ctx.jobs.fail(job, ctx.clock(), error))
     log.info("Job %s failed on attempt %d (%s)", job.id, job.attempts, error.code)
     return ParseResult.FAILED
 
@@ -126,7 +128,9 @@ def _not_claimed(ctx: Context, job_id: str, now: datetime) -> ParseResult:
     if job.attempts >= job.max_attempts and (job.status is JobStatus.PENDING or expired):
         code = "lease_expired" if expired else "attempts_exhausted"
         error = JobError(code, f"parsing did not finish within {job.max_attempts} attempts")
-        if ctx.jobs.fail_unless_final(job_id, now, error) is not None:
+        failed = ctx.jobs.fail_unless_final(job_id, now, error)
+        if failed is not None:
+            dispatch_delivery(ctx, failed)
             log.info("Job %s failed (%s)", job_id, code)
             return ParseResult.FAILED
     log.info("Message for job %s skipped: job is %s", job_id, job.status.value)
@@ -136,6 +140,8 @@ def _not_claimed(ctx: Context, job_id: str, now: datetime) -> ParseResult:
 def fail_poisoned(ctx: Context, job_id: str) -> bool:
     """The job's message kept crashing the worker: fail the job unless it already ended."""
     error = JobError("poison_message", "parsing crashed repeatedly; the report is kept, resubmit it")
-    failed = ctx.jobs.fail_unless_final(job_id, ctx.clock(), error) is not None
+    failed = ctx.jobs.fail_unless_final(job_id, ctx.clock(), error)
+    if failed is not None:
+        dispatch_delivery(ctx, failed)
     log.warning("Poison message for job %s: %s", job_id, "job failed" if failed else "job had already ended")
-    return failed
+    return failed is not None

@@ -7,6 +7,7 @@ from typing import Any
 
 from lib.domain.jobs import Job, JobStatus
 from lib.domain.uploads import MB
+from lib.domain.webhooks import WebhookDelivery, WebhookState
 
 _MESSAGES = {
     JobStatus.PENDING: "Parsing in progress",
@@ -15,8 +16,13 @@ _MESSAGES = {
 }
 
 
-def present_job(job: Job, parsed_data: dict[str, Any] | None) -> dict[str, Any]:
-    """The status document of a job; ``parsed_data`` only when completed, ``error`` only when failed."""
+def present_job(
+    job: Job, parsed_data: dict[str, Any] | None, *, include_webhook: bool = True
+) -> dict[str, Any]:
+    """The status document of a job; ``parsed_data`` only when completed, ``error`` only when failed.
+
+    ``webhook`` describes the notification's delivery (omitted from the webhook body itself).
+    """
     body: dict[str, Any] = {
         "job_id": job.id,
         "report_id": job.report_id,
@@ -32,14 +38,56 @@ def present_job(job: Job, parsed_data: dict[str, Any] | None) -> dict[str, Any]:
         "completed_at": _iso(job.completed_at),
         "failed_at": _iso(job.failed_at),
     }
-    if job.status is JobStatus.PENDING and job.next_attempt_at is not None:
+    if job.status is JobStatus.PENDING and job.attempts > 0 and job.next_attempt_at is not None:
         body["next_attempt_at"] = _iso(job.next_attempt_at)
     if job.status is JobStatus.COMPLETED:
         body["model"] = job.model
         body["parsed_data"] = parsed_data
     if job.status is JobStatus.FAILED and job.error is not None:
         body["error"] = {"code": job.error.code, "message": job.error.message}
+    if include_webhook:
+        body["webhook"] = _webhook(job.webhook)
     return body
+
+
+def present_thin(job: Job) -> dict[str, Any]:
+    """Ids, status and error only: a webhook body without any patient data."""
+    body: dict[str, Any] = {
+        "job_id": job.id,
+        "report_id": job.report_id,
+        "status": job.status.value,
+        "message": _message(job),
+        "attempts": job.attempts,
+        "created_at": _iso(job.created_at),
+        "completed_at": _iso(job.completed_at),
+        "failed_at": _iso(job.failed_at),
+    }
+    if job.status is JobStatus.FAILED and job.error is not None:
+        body["error"] = {"code": job.error.code, "message": job.error.message}
+    return body
+
+
+def _webhook(delivery: WebhookDelivery | None) -> dict[str, Any] | None:
+    if delivery is None:
+        return None
+    last = delivery.last_attempt
+    return {
+        "state": delivery.state.value,
+        "webhook_id": delivery.message_id,
+        "event": delivery.event,
+        "attempts": delivery.attempts,
+        "last_attempt": None
+        if last is None
+        else {
+            "at": _iso(last.at),
+            "outcome": last.outcome,
+            "status_code": last.status_code,
+            "error": last.error,
+            "duration_ms": last.duration_ms,
+        },
+        "next_attempt_at": _iso(delivery.next_attempt_at) if delivery.state is WebhookState.PENDING else None,
+        "delivered_at": _iso(delivery.delivered_at),
+    }
 
 
 def _message(job: Job) -> str:

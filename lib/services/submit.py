@@ -13,6 +13,7 @@ from lib.adapters.local_parser import inspect_pdf
 from lib.domain.errors import DependencyUnavailable, InvalidRequest, NotFound, PermanentParseError
 from lib.domain.jobs import Job, JobStatus, StoredFile
 from lib.domain.uploads import MB, UploadedFile, check_files, check_resource_id, check_webhook_url
+from lib.domain.webhook_urls import check_webhook_target
 from lib.services.auth import authenticate_for_tenant
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
@@ -60,6 +61,8 @@ def submit_report(
         raise NotFound("project not found", code="project_not_found")
     check_files(files, ctx.upload_limits)
     webhook_url = check_webhook_url(webhook_url)
+    if webhook_url is not None:
+        check_webhook_target(webhook_url, ctx.settings.webhook_policy, ctx.resolve)
     for number, item in enumerate(files, start=1):
         try:
             inspect_pdf(item.data)
@@ -88,6 +91,7 @@ def submit_report(
         created_at=now,
         updated_at=now,
         webhook_url=webhook_url,
+        next_attempt_at=now,
     )
     _store_files_and_job(ctx, job, files)
     dispatch_job(ctx, job_id)

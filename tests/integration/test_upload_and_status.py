@@ -78,7 +78,7 @@ def test_upload_is_accepted_stored_and_queued(
             tenant.project_id,
             [pdf],
             api_key=tenant.api_key,
-            params={"webhook_url": "https://webhook.example.com/reports"},
+            params={"webhook_url": "https://93.184.216.34/reports"},
         )
     )
 
@@ -89,7 +89,7 @@ def test_upload_is_accepted_stored_and_queued(
     assert body["message"] == "Report upload successful. Parsing will begin shortly."
     assert body["files_uploaded"] == 1
     assert body["total_size_mb"] == round(len(pdf) / 1024 / 1024, 3)
-    assert body["webhook_url"] == "https://webhook.example.com/reports"
+    assert body["webhook_url"] == "https://93.184.216.34/reports"
     assert response.headers["Location"] == f"/api/v1/job/status/{body['job_id']}"
     assert blob_names(settings) == [f"tenant-001/project-001/{body['job_id']}/1.pdf"]
     [job] = stored_jobs(settings)
@@ -110,14 +110,14 @@ def test_several_files_and_a_form_field_webhook(
             tenant.project_id,
             [pdf, pdf],
             api_key=tenant.api_key,
-            fields={"webhook_url": "https://example.org/hook"},
+            fields={"webhook_url": "https://93.184.216.34:8443/hook"},
         )
     )
 
     body = body_of(response)
     assert response.status_code == 202
     assert body["files_uploaded"] == 2
-    assert body["webhook_url"] == "https://example.org/hook"
+    assert body["webhook_url"] == "https://93.184.216.34:8443/hook"
     assert sorted(blob_names(settings)) == [
         f"tenant-001/project-001/{body['job_id']}/1.pdf",
         f"tenant-001/project-001/{body['job_id']}/2.pdf",

@@ -1,0 +1,103 @@
+"""Use case: find work that got stuck and move it on, so every job and webhook reaches an end.
+
+Run by a timer. Each pass is bounded (``SWEEP_BATCH_SIZE`` per kind of problem),
+takes the time as a parameter, and goes on past a job it cannot handle. Re-sent
+messages may duplicate one that was only slow: harmless, since claims and
+delivery attempts are conditional writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from lib.domain.errors import LeaseLost
+from lib.domain.jobs import Job, JobError
+from lib.services.context import Context
+from lib.services.dispatch import dispatch_job
+from lib.services.notify import dispatch_delivery
+
+log = logging.getLogger(__name__)
+
+# A message sent this recently may still be on its way: the outbox's own send is not raced.
+OUTBOX_GRACE = timedelta(seconds=30)
+
+
+def sweep(ctx: Context, now: datetime) -> dict[str, int]:
+    """One pass of the sweeper; returns how many jobs each action touched (and ``errors``)."""
+    settings = ctx.settings
+    limit = settings.sweep_batch_size
+    stale_before = now - timedelta(seconds=settings.sweep_stale_message_seconds)
+    counts: Counter[str] = Counter()
+
+    def each(action: str, jobs: list[Job], handle: Callable[[Job], bool]) -> None:
+        for job in jobs:
+            try:
+                if handle(job):
+                    counts[action] += 1
+            except LeaseLost:
+                continue  # a worker moved the job on meanwhile: nothing to do
+            except Exception as exc:  # noqa: BLE001 - one bad job must not stop the batch
+                counts["errors"] += 1
+                log.error(
+                    "Sweeper: %s of job %s failed with %s\n%s",
+                    action,
+                    job.id,
+                    type(exc).__name__,
+                    "".join(traceback.format_tb(exc.__traceback__)),
+                )
+
+    deadline = now - timedelta(minutes=settings.job_deadline_minutes)
+    each(
+        "deadline_failed",
+        ctx.jobs.past_deadline(deadline, limit),
+        lambda job: _fail_past_deadline(ctx, job, now),
+    )
+    each("lease_expired", ctx.jobs.expired_leases(now, limit), lambda job: _recover_expired(ctx, job, now))
+    each("unsent_requeued", ctx.jobs.unsent(now - OUTBOX_GRACE, limit), lambda job: _resend(ctx, job, now))
+    each("lost_requeued", ctx.jobs.overdue(stale_before, limit), lambda job: _resend(ctx, job, now))
+    each(
+        "webhooks_requeued",
+        ctx.jobs.stalled_deliveries(now - OUTBOX_GRACE, limit),
+        lambda job: dispatch_delivery(ctx, job),
+    )
+    summary = dict(sorted(counts.items()))
+    log.info(
+        "Sweep done: %s", ", ".join(f"{key}={value}" for key, value in summary.items()) or "nothing to do"
+    )
+    return summary
+
+
+def _fail_past_deadline(ctx: Context, job: Job, now: datetime) -> bool:
+    minutes = ctx.settings.job_deadline_minutes
+    error = JobError("deadline_exceeded", f"parsing did not finish within {minutes} minutes of the upload")
+    failed = ctx.jobs.fail_unless_final(job.id, now, error)
+    if failed is None:
+        return False
+    dispatch_delivery(ctx, failed)
+    return True
+
+
+def _recover_expired(ctx: Context, job: Job, now: datetime) -> bool:
+    """A worker vanished mid-parse: back to pending and re-queued, or failed if no attempts are left."""
+    if job.attempts >= job.max_attempts:
+        error = JobError(
+            "lease_expired", f"the worker stopped responding on the last of {job.max_attempts} attempts"
+        )
+        failed = ctx.jobs.fail_unless_final(job.id, now, error)
+        if failed is not None:
+            dispatch_delivery(ctx, failed)
+        return failed is not None
+    ctx.jobs.requeue_expired(job, now)
+    dispatch_job(ctx, job.id)
+    return True
+
+
+def _resend(ctx: Context, job: Job, now: datetime) -> bool:
+    if not dispatch_job(ctx, job.id):
+        return False
+    ctx.jobs.mark_resent(job.id, now)
+    return True

@@ -1,0 +1,78 @@
+"""The operator command, run as operators run it: a subprocess against a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from lib.bootstrap import build_context
+from lib.domain.errors import AuthenticationFailed
+from lib.services.auth import authenticate
+from lib.settings import Settings
+from tools.services import PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def admin(app_settings: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.admin", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **app_settings},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def tenant_docs(settings: Settings) -> list[dict[str, Any]]:
+    with MongoClient(settings.mongodb_uri) as client:
+        return list(client[settings.mongodb_database]["tenants"].find())
+
+
+def test_bootstrap_issues_a_working_key_stored_only_as_a_hash(
+    app_settings: dict[str, str], settings: Settings
+) -> None:
+    result = admin(app_settings, "bootstrap", "tenant-009", "project-009")
+
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    ctx = build_context(settings)
+    try:
+        assert authenticate(ctx.tenants, key) == "tenant-009"
+        assert ctx.tenants.get_project("tenant-009", "project-009") is not None
+    finally:
+        ctx.close()
+    assert key.split("_")[2] not in repr(tenant_docs(settings))
+
+
+def test_duplicates_and_unknown_tenants_are_errors(app_settings: dict[str, str]) -> None:
+    assert admin(app_settings, "create-tenant", "tenant-010").returncode == 0
+
+    again = admin(app_settings, "create-tenant", "tenant-010")
+    orphan = admin(app_settings, "create-project", "tenant-404", "project-1")
+    bad_id = admin(app_settings, "create-tenant", "../etc")
+
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert orphan.returncode == 1 and "tenant-404 not found" in orphan.stderr
+    assert bad_id.returncode == 1 and "tenant id must be" in bad_id.stderr
+
+
+def test_a_revoked_key_no_longer_authenticates(app_settings: dict[str, str], settings: Settings) -> None:
+    key = admin(app_settings, "bootstrap", "tenant-011", "project-1").stdout.strip()
+
+    result = admin(app_settings, "revoke-key", key.split("_")[1])
+
+    assert result.returncode == 0, result.stderr
+    ctx = build_context(settings)
+    try:
+        with pytest.raises(AuthenticationFailed):
+            authenticate(ctx.tenants, key)
+    finally:
+        ctx.close()
