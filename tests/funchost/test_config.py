@@ -1,0 +1,125 @@
+"""host.json, local.settings.json and setting resolution (no services needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.funchost.config import (
+    HostConfigError,
+    QueueOptions,
+    apply_local_settings,
+    parse_host_json,
+    parse_timespan,
+    read_host_config,
+    resolve_connection,
+    resolve_tokens,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("00:00:02", 2.0),
+        ("00:01:00", 60.0),
+        ("1.00:00:00", 86400.0),
+        ("00:00:00.5", 0.5),
+        (2000, 2.0),
+        (250, 0.25),
+    ],
+)
+def test_durations_are_timespans_or_milliseconds(value: object, seconds: float) -> None:
+    assert parse_timespan(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["two seconds", "", True])
+def test_bad_durations_are_refused(value: object) -> None:
+    with pytest.raises(HostConfigError):
+        parse_timespan(value)
+
+
+def test_defaults_are_the_real_hosts() -> None:
+    config = parse_host_json({"version": "2.0"})
+    assert config.route_prefix == "api"
+    assert config.queues == QueueOptions(16, 8, 60.0, 0.0, 5, "base64")
+    assert config.functions is None
+
+
+def test_queue_settings_are_read_case_insensitively() -> None:
+    config = parse_host_json(
+        {
+            "Extensions": {
+                "HTTP": {"routePrefix": ""},
+                "queues": {
+                    "BatchSize": 4,
+                    "maxPollingInterval": "00:00:02",
+                    "visibilityTimeout": "00:00:10",
+                    "maxDequeueCount": 2,
+                    "messageEncoding": "None",
+                },
+            },
+            "functions": ["a", "b"],
+        }
+    )
+    assert config.route_prefix == ""
+    assert config.queues == QueueOptions(4, 2, 2.0, 10.0, 2, "none")
+    assert config.functions == frozenset({"a", "b"})
+
+
+@pytest.mark.parametrize(
+    "queues",
+    [
+        {"batchSize": 0},
+        {"batchSize": 33},
+        {"maxDequeueCount": "5"},
+        {"messageEncoding": "utf8"},
+        {"maxPollingInterval": 50},
+    ],
+)
+def test_invalid_queue_settings_are_refused(queues: dict[str, object]) -> None:
+    with pytest.raises(HostConfigError):
+        parse_host_json({"extensions": {"queues": queues}})
+
+
+def test_missing_host_json_means_defaults(tmp_path: Path) -> None:
+    assert read_host_config(tmp_path) == parse_host_json({})
+
+
+def test_local_settings_fill_the_environment_and_existing_variables_win(tmp_path: Path) -> None:
+    values = {"FROM_FILE": "file", "BOTH": "file", "EMPTY": None}
+    (tmp_path / "local.settings.json").write_text(json.dumps({"IsEncrypted": False, "Values": values}))
+    environ = {"BOTH": "env"}
+    added = apply_local_settings(tmp_path, environ)
+    assert environ == {"FROM_FILE": "file", "BOTH": "env", "EMPTY": ""}
+    assert sorted(added) == ["EMPTY", "FROM_FILE"]
+
+
+def test_no_local_settings_is_fine(tmp_path: Path) -> None:
+    assert apply_local_settings(tmp_path, {}) == []
+
+
+def test_setting_tokens_are_resolved_anywhere_in_the_value() -> None:
+    environ = {"QUEUE": "parse-jobs", "ENV": "dev"}
+    assert resolve_tokens("%QUEUE%-poison", environ) == "parse-jobs-poison"
+    assert resolve_tokens("%ENV%-%QUEUE%", environ) == "dev-parse-jobs"
+    assert resolve_tokens("plain", environ) == "plain"
+    with pytest.raises(HostConfigError, match="MISSING"):
+        resolve_tokens("%MISSING%", environ)
+
+
+def test_connections_resolve_like_the_host() -> None:
+    environ = {
+        "AzureWebJobsStorage": "default",
+        "AzureWebJobsMine": "prefixed",
+        "Mine": "plain",
+        "Other": "other",
+    }
+    assert resolve_connection("", environ) == "default"
+    assert resolve_connection(None, environ) == "default"
+    assert resolve_connection("Mine", environ) == "prefixed"
+    assert resolve_connection("Other", environ) == "other"
+    assert resolve_connection("AzureWebJobsStorage", environ) == "default"
+    with pytest.raises(HostConfigError, match="Nowhere"):
+        resolve_connection("Nowhere", environ)

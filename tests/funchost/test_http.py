@@ -1,0 +1,111 @@
+"""HTTP triggers over real HTTP, against the in-process host running the sample app."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.funchost.conftest import MAX_BODY
+from tests.funchost.helpers import call
+from tools.funchost import Host
+
+pytestmark = pytest.mark.integration
+
+
+def test_route_parameter_is_passed_and_matching_ignores_case(host: Host) -> None:
+    assert call("GET", f"{host.url}/api/hello/World").body == b"hello World"
+    reply = call("GET", f"{host.url}/API/Hello/MixedCase")
+    assert reply.status == 200
+    assert reply.body == b"hello MixedCase"
+    assert reply.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_int_constraint_and_literal_precedence(host: Host) -> None:
+    assert call("GET", f"{host.url}/api/items/42").json() == {"id": 42}
+    assert call("GET", f"{host.url}/api/items/new").json() == {"new": True}
+    assert call("GET", f"{host.url}/api/items/abc").status == 404
+
+
+def test_optional_parameter(host: Host) -> None:
+    assert call("GET", f"{host.url}/api/tags").json() == {"tag": None, "method": "GET"}
+    assert call("GET", f"{host.url}/api/tags/red").json() == {"tag": "red", "method": "GET"}
+    assert call("DELETE", f"{host.url}/api/tags/red").json() == {"tag": "red", "method": "DELETE"}
+
+
+def test_unknown_route_is_404_json(host: Host) -> None:
+    reply = call("GET", f"{host.url}/api/no/such/route")
+    assert reply.status == 404
+    assert reply.json()["error"]["code"] == "not_found"
+    assert call("GET", f"{host.url}/hello/World").status == 404  # the route prefix is required
+
+
+def test_wrong_method_is_405_with_allow(host: Host) -> None:
+    reply = call("POST", f"{host.url}/api/hello/World", b"")
+    assert reply.status == 405
+    assert reply.headers["allow"] == "GET"
+    assert call("GET", f"{host.url}/api/echo").headers["allow"] == "POST, PUT"
+    # Two functions share a route template, each with its own methods.
+    assert call("POST", f"{host.url}/api/items/1").headers["allow"] == "DELETE, GET"
+    deleted = call("DELETE", f"{host.url}/api/items/1")
+    assert (deleted.status, deleted.body) == (204, b"")
+
+
+def test_request_reaches_function_and_response_comes_back_unchanged(host: Host) -> None:
+    reply = call("POST", f"{host.url}/api/echo?a=1&a=2&b=", b"payload", {"X-Sample": "sample-value"})
+    assert reply.status == 201
+    assert reply.headers["x-echo"] == "yes"
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.json() == {
+        "method": "POST",
+        "url": f"{host.url}/api/echo?a=1&a=2&b=",
+        "params": {"a": "1,2", "b": ""},
+        "header": "sample-value",
+        "body": "payload",
+    }
+
+
+def test_str_return_and_default_route(host: Host) -> None:
+    assert call("GET", f"{host.url}/api/text").body == b"plain text"
+    assert call("GET", f"{host.url}/api/default_route").status == 200
+
+
+def test_exception_is_500_json_without_details(host: Host) -> None:
+    reply = call("GET", f"{host.url}/api/boom")
+    assert reply.status == 500
+    body = reply.json()
+    assert body["success"] is False
+    assert body["error"]["code"] == "internal_error"
+    assert "secret" not in reply.body.decode()
+    assert "Traceback" not in reply.body.decode()
+
+
+def test_body_over_the_limit_is_413(host: Host) -> None:
+    assert call("POST", f"{host.url}/api/echo", b"x" * MAX_BODY).status == 201
+    reply = call("POST", f"{host.url}/api/echo", b"x" * (MAX_BODY + 1))
+    assert reply.status == 413
+    assert reply.json()["error"]["code"] == "payload_too_large"
+
+
+def test_chunked_body_over_the_limit_is_413(host: Host) -> None:
+    connection = http.client.HTTPConnection(urlsplit(host.url).netloc, timeout=30)
+    chunks = (b"y" * 16384 for _ in range(MAX_BODY // 16384 + 2))
+    connection.request("POST", "/api/echo", body=chunks, encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["error"]["code"] == "payload_too_large"
+    connection.close()
+
+
+@pytest.mark.parametrize("route", ["slow", "aslow"])
+def test_concurrent_requests_overlap(host: Host, route: str) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(lambda _: call("GET", f"{host.url}/api/{route}?seconds=1.5"), range(2)))
+    assert [reply.status for reply in replies] == [200, 200]
+    first, second = (reply.json() for reply in replies)
+    # Both ran at the same time: each started before the other ended.
+    assert first["start"] < second["end"]
+    assert second["start"] < first["end"]

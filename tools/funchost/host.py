@@ -1,0 +1,256 @@
+"""The host's lifecycle: settings, app, triggers up; graceful stop on request or signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Coroutine, Generator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from .config import HostConfig, HostConfigError, apply_local_settings, read_host_config, resolve_connection
+from .config import resolve_tokens as resolve
+from .http import DEFAULT_MAX_REQUEST_BODY_BYTES, HttpApp, Router
+from .invoker import Invoker
+from .loader import HTTP, QUEUE, TIMER, FunctionInfo, load_functions
+from .queues import QueueListener, QueueOutput, open_queue
+from .timers import Schedule, TimerListener
+
+log = logging.getLogger("funchost")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+Hook = Callable[["Host"], None]
+Listener = Callable[[asyncio.Event], Coroutine[Any, Any, None]]  # a trigger's poll/schedule loop
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the Host decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class Host:
+    """A local Functions host for the ``function_app.py`` in ``app_dir``.
+
+    Use ``await host.serve()`` (what the CLI does), or ``start()``/``stop()`` (also a context
+    manager) to run it on a background thread. Hooks take the host: ``before_start`` runs after
+    local.settings.json is applied and before the app is imported (a place to start services and
+    set settings), ``on_ready`` once HTTP listens, ``after_stop`` when everything has stopped.
+    ``port=0`` picks a free port; :attr:`port` holds the real one once started.
+    """
+
+    def __init__(
+        self,
+        app_dir: Path | str = PROJECT_ROOT,
+        *,
+        port: int = 7071,
+        bind: str = "127.0.0.1",
+        grace_seconds: float = 30.0,
+        max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES,
+        before_start: Sequence[Hook] = (),
+        on_ready: Sequence[Hook] = (),
+        after_stop: Sequence[Hook] = (),
+    ) -> None:
+        self.app_dir = Path(app_dir).resolve()
+        self.port = port
+        self.bind = bind
+        self.grace_seconds = grace_seconds
+        self.max_request_body_bytes = max_request_body_bytes
+        self.hooks = {
+            "before_start": list(before_start),
+            "on_ready": list(on_ready),
+            "after_stop": list(after_stop),
+        }
+        self.config = HostConfig()
+        self.functions: list[FunctionInfo] = []
+        self.unfinished = 0  # invocations still running when the grace period ran out
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._stop_requested = False
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the HTTP listener, e.g. ``http://127.0.0.1:7071``."""
+        return f"http://{self.bind}:{self.port}"
+
+    def request_stop(self) -> None:
+        """Ask the host to stop gracefully; safe from any thread or a signal handler."""
+        self._stop_requested = True
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+
+    async def serve(self) -> None:
+        """Run until :meth:`request_stop` (or SIGINT/SIGTERM on the main thread), then stop gracefully."""
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        if self._stop_requested:
+            self._stop.set()
+        added = apply_local_settings(self.app_dir)
+        path_added = str(self.app_dir) not in sys.path  # the import puts the app folder first
+        signals = threading.current_thread() is threading.main_thread()
+        try:
+            self._run_hooks("before_start")
+            self.config = read_host_config(self.app_dir)
+            self.functions = load_functions(self.app_dir, self.config.functions)
+            invoker = Invoker()
+            router, listeners = self._build(invoker)
+            server = _Server(self._server_config(HttpApp(router, invoker, self.max_request_body_bytes)))
+            if signals:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    self._loop.add_signal_handler(signum, self.request_stop)
+            tasks = [asyncio.create_task(server.serve(sockets=[self._listen()]))]
+            await self._until_started(server, tasks[0])
+            tasks += [asyncio.create_task(run(self._stop)) for run in listeners]
+            self._log_summary(router)
+            self._run_hooks("on_ready")
+            self._ready.set()
+            await self._stop.wait()
+            log.info(
+                "Stopping: no new requests or messages; waiting up to %.0f s for running work",
+                self.grace_seconds,
+            )
+            server.should_exit = True
+            _, pending = await asyncio.wait(tasks, timeout=self.grace_seconds)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+            self.unfinished = invoker.active + invoker.abandoned
+            if self.unfinished:
+                log.warning("Grace period over: %d invocation(s) did not finish", self.unfinished)
+            invoker.shutdown()
+            log.info("Host stopped")
+        finally:
+            if signals:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    self._loop.remove_signal_handler(signum)
+            for key in added:
+                os.environ.pop(key, None)
+            if path_added and str(self.app_dir) in sys.path:
+                sys.path.remove(str(self.app_dir))
+            self._run_hooks("after_stop")
+
+    def _run_hooks(self, stage: str) -> None:
+        for hook in self.hooks[stage]:
+            hook(self)
+
+    def _build(self, invoker: Invoker) -> tuple[Router, list[Listener]]:
+        """Route HTTP functions, make queue/timer listeners and output writers (settings resolved here)."""
+        router = Router(self.config.route_prefix)
+        listeners: list[Listener] = []
+        options = self.config.queues
+        for info in self.functions:
+            trigger = info.trigger
+            for binding in info.outputs:
+                client = open_queue(resolve_connection(binding.connection), resolve(binding.queue_name))
+                info.writers[binding.name] = QueueOutput(client, options.message_encoding)
+            if info.kind == HTTP:
+                try:
+                    router.add(info)
+                except ValueError as exc:
+                    raise HostConfigError(f"function {info.name}: {exc}") from exc
+            elif info.kind == QUEUE:
+                connection, queue_name = resolve_connection(trigger.connection), resolve(trigger.queue_name)
+                poison = open_queue(connection, f"{queue_name}-poison")
+                listener = QueueListener(info, invoker, open_queue(connection, queue_name), poison, options)
+                listeners.append(listener.run)
+            elif info.kind == TIMER:
+                schedule = Schedule(resolve(trigger.schedule))
+                listeners.append(TimerListener(info, invoker, schedule, bool(trigger.run_on_startup)).run)
+        return router, listeners
+
+    def _server_config(self, app: HttpApp) -> uvicorn.Config:
+        return uvicorn.Config(
+            app,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=max(1, round(self.grace_seconds)),
+        )
+
+    def _listen(self) -> socket.socket:
+        """Bind the HTTP socket here, so a busy port fails loudly and port 0 can be reported."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.bind, self.port))
+        except OSError as exc:
+            sock.close()
+            raise HostConfigError(f"cannot listen on {self.bind}:{self.port}: {exc}") from exc
+        self.port = sock.getsockname()[1]
+        return sock
+
+    async def _until_started(self, server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the HTTP server stopped while starting")
+            await asyncio.sleep(0.01)
+
+    def _log_summary(self, router: Router) -> None:
+        lines = [f"Loaded {len(self.functions)} function(s) from {self.app_dir}:"]
+        routes = {route.info.name: route for route in router.routes}
+        for info in self.functions:
+            trigger = info.trigger
+            if info.kind == HTTP:
+                route = routes[info.name]
+                methods = ",".join(sorted(route.methods)) if route.methods else "ALL"
+                lines.append(f"  {info.name}: [{methods}] {self.url}{route.template}")
+            elif info.kind == QUEUE:
+                lines.append(f"  {info.name}: queueTrigger queue={resolve(trigger.queue_name)}")
+            elif info.kind == TIMER:
+                startup = " run_on_startup" if trigger.run_on_startup else ""
+                lines.append(f"  {info.name}: timerTrigger schedule='{resolve(trigger.schedule)}'{startup}")
+        log.info("%s", "\n".join(lines))
+        log.info("Host listening on %s", self.url)
+
+    # In-process use (tests, other tools): the host on a background thread.
+
+    def start(self, timeout: float = 60.0) -> Host:
+        """Start on a background thread and return once HTTP listens; raise if starting failed."""
+        self._thread = threading.Thread(target=self._thread_main, name="funchost", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            self.stop()
+            raise RuntimeError(f"the host did not start within {timeout:.0f} s")
+        if self._error is not None:
+            raise RuntimeError(f"the host failed to start: {self._error}") from self._error
+        return self
+
+    def stop(self) -> None:
+        """Stop gracefully and wait for the background thread."""
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(self.grace_seconds + 15)
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self.serve())
+        except BaseException as exc:  # handed to start(), which raises it in the caller
+            self._error = exc
+            log.exception("The host failed")
+        finally:
+            self._ready.set()
+
+    def __enter__(self) -> Host:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,262 @@
+"""HTTP triggers: route templates as the Functions host reads them, and a small ASGI app serving them.
+
+Templates follow ASP.NET routing as far as apps here need it: ``{name}``, ``{name?}``,
+``{name=default}``, ``{*rest}`` and the constraints ``int``, ``long``, ``alpha``, ``bool``,
+``guid``, ``double``, ``float``, ``decimal``. Matching ignores case; literal segments beat
+parameters, constrained parameters beat free ones. Auth levels are not enforced (neither does
+Core Tools locally): function keys are an Azure front-end concern.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import azure.functions as func
+
+from .invoker import Invoker
+from .loader import FunctionInfo
+
+log = logging.getLogger("funchost")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+DEFAULT_MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024  # Azure's HTTP request limit (100 MB)
+_PARAM = re.compile(r"\{(\*?)(\w+)(?::([^}?=]+))?(\?)?(?:=([^}]*))?\}")
+_NUMBER = r"-?\d+(?:\.\d+)?"
+_CONSTRAINTS = {
+    "int": r"-?\d+",
+    "long": r"-?\d+",
+    "alpha": r"[a-z]+",
+    "bool": r"true|false",
+    "guid": r"\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?",
+    "double": _NUMBER,
+    "float": _NUMBER,
+    "decimal": _NUMBER,
+}
+
+
+def _param_regex(constraint: str | None) -> str:
+    if constraint is None:
+        return r"[^/]+?"
+    if constraint.lower() not in _CONSTRAINTS:
+        raise ValueError(f"route constraint {constraint!r} is not supported by the local host")
+    return f"(?:{_CONSTRAINTS[constraint.lower()]})"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A compiled route template bound to its function."""
+
+    info: FunctionInfo
+    template: str
+    pattern: re.Pattern[str]
+    methods: frozenset[str] | None  # None: every method
+    defaults: dict[str, str] = field(default_factory=dict)
+    rank: tuple[int, ...] = ()
+
+
+def compile_template(template: str) -> tuple[re.Pattern[str], dict[str, str], tuple[int, ...]]:
+    """Regex, default values and precedence rank (lower wins) of a route template."""
+    regex, defaults, rank = "", {}, []
+    for segment in (part for part in template.split("/") if part):
+        whole = _PARAM.fullmatch(segment)
+        if whole and (whole[1] or whole[4] or whole[5] is not None):
+            # A whole-segment parameter that may be absent: catch-all, optional or defaulted.
+            inner = ".*" if whole[1] else _param_regex(whole[3])
+            regex += f"(?:/(?P<{whole[2]}>{inner}))?"
+            if whole[5] is not None:
+                defaults[whole[2]] = whole[5]
+            rank.append(4 if whole[1] else 3)
+            continue
+        position, piece, kind = 0, "", 0
+        for match in _PARAM.finditer(segment):
+            if match[1] or match[4] or match[5] is not None:
+                raise ValueError(
+                    f"route {template!r}: optional and catch-all parameters need their own segment"
+                )
+            piece += (
+                re.escape(segment[position : match.start()]) + f"(?P<{match[2]}>{_param_regex(match[3])})"
+            )
+            kind = max(kind, 1 if match[3] else 2)
+            position = match.end()
+        regex += "/" + piece + re.escape(segment[position:])
+        rank.append(kind)
+    return re.compile(f"^{regex}/?$", re.IGNORECASE), defaults, tuple(rank)
+
+
+class Router:
+    """Finds the function for a method and path; tells 404 from 405."""
+
+    def __init__(self, route_prefix: str) -> None:
+        self.route_prefix = route_prefix.strip("/")
+        self.routes: list[Route] = []
+
+    def add(self, info: FunctionInfo) -> Route:
+        """Register an HTTP-triggered function under the route prefix."""
+        relative = info.name if info.trigger.route is None else str(info.trigger.route)
+        template = f"{self.route_prefix}/{relative.strip('/')}".strip("/")
+        methods = frozenset(str(method).upper() for method in info.trigger.methods or ()) or None
+        pattern, defaults, rank = compile_template(template)
+        route = Route(info, "/" + template, pattern, methods, defaults, rank)
+        self.routes.append(route)
+        self.routes.sort(key=lambda item: item.rank)
+        return route
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | set[str]:
+        """The route and its parameters, or the set of allowed methods (empty: no route)."""
+        allowed: set[str] = set()
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found is None:
+                continue
+            if route.methods is None or method.upper() in route.methods:
+                params = {key: value for key, value in found.groupdict().items() if value is not None}
+                return route, {**route.defaults, **params}
+            allowed |= route.methods
+        return allowed
+
+
+def error_body(code: str, message: str) -> bytes:
+    """The API's error shape: ``{"success": false, "error": {"code", "message"}}``."""
+    return json.dumps({"success": False, "error": {"code": code, "message": message}}).encode()
+
+
+def encode_response(value: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body of a function's HTTP answer (``HttpResponse`` or ``str``)."""
+    if isinstance(value, str):
+        value = func.HttpResponse(value)
+    if not isinstance(value, func.HttpResponse):
+        raise TypeError(f"an HTTP function must return HttpResponse or str, not {type(value).__name__}")
+    headers = [
+        (key.lower().encode("latin-1"), str(item).encode("latin-1"))
+        for key, item in value.headers.items()
+        if key.lower() not in ("content-length", "transfer-encoding")
+    ]
+    if not any(key == b"content-type" for key, _ in headers):
+        mimetype = value.mimetype
+        content_type = f"{mimetype}; charset={value.charset}" if mimetype.startswith("text/") else mimetype
+        headers.append((b"content-type", content_type.encode("latin-1")))
+    status, body = int(value.status_code), value.get_body()
+    if status < 200 or status in (204, 304):  # answers that carry no body by definition
+        return status, headers, b""
+    headers.append((b"content-length", str(len(body)).encode()))
+    return status, headers, body
+
+
+class _ClientGone(Exception):
+    """The client disconnected before sending its whole request: nothing to invoke or answer."""
+
+
+class HttpApp:
+    """ASGI app: routes each request to its function as an ``azure.functions.HttpRequest``."""
+
+    def __init__(self, router: Router, invoker: Invoker, max_body_bytes: int) -> None:
+        self.router = router
+        self.invoker = invoker
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request (other ASGI scope types are ignored)."""
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        found = self.router.match(method, path)
+        if isinstance(found, set):
+            if not found:
+                await _reply(send, 404, error_body("not_found", f"No function answers {path}"))
+            else:
+                allow = ", ".join(sorted(found))
+                await _reply(
+                    send, 405, error_body("method_not_allowed", f"Use {allow}"), [(b"allow", allow.encode())]
+                )
+            log.info("%s %s -> %d (host)", method, path, 404 if not found else 405)
+            return
+        route, route_params = found
+        try:
+            body = await self._read_body(scope, receive)
+        except _ClientGone:
+            return
+        if body is None:
+            message = f"Request body is larger than {self.max_body_bytes} bytes"
+            await _reply(send, 413, error_body("payload_too_large", message))
+            log.info("%s %s -> 413 (host)", method, path)
+            return
+        request = _to_request(scope, body, route_params)
+        outcome = await self.invoker.invoke(route.info, request, f"{method} {path}")
+        if outcome.ok:
+            try:
+                status, headers, payload = encode_response(outcome.value)
+            except TypeError:
+                log.exception("Function %s answered something that is not an HTTP response", route.info.name)
+            else:
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": payload})
+                return
+        message = (
+            f"Function '{route.info.name}' failed (invocation {outcome.invocation_id}); see the host log"
+        )
+        await _reply(send, 500, error_body("internal_error", message))
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+        """The request body, or ``None`` once it is known to exceed the limit."""
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return None
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Repeated names joined with commas, as the host hands them to the worker."""
+    result: dict[str, str] = {}
+    for key, value in pairs:
+        result[key] = f"{result[key]},{value}" if key in result else value
+    return result
+
+
+def _to_request(scope: Scope, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
+    headers = _joined([(key.decode("latin-1"), value.decode("latin-1")) for key, value in scope["headers"]])
+    query = scope.get("query_string", b"").decode("latin-1")
+    server = scope.get("server") or ("127.0.0.1", 80)
+    host = headers.get("host", f"{server[0]}:{server[1]}")
+    raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    url = f"{scope.get('scheme', 'http')}://{host}{raw_path}" + (f"?{query}" if query else "")
+    return func.HttpRequest(
+        scope["method"],
+        url,
+        headers=headers,
+        params=_joined(parse_qsl(query, keep_blank_values=True)),
+        route_params=route_params,
+        body=body,
+    )
+
+
+async def _reply(
+    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *(extra or []),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
