@@ -60,16 +60,14 @@ def build_context(
     except Exception:
         mongo.close()
         raise
-    queues = queue_service(settings.storage_connection_string)
+    queues = queue_service(settings)
     resolve = resolver or system_resolver
     return Context(
         settings=settings,
         jobs=jobs,
         deliveries=deliveries,
         tenants=tenants,
-        blobs=ReportBlobs(
-            blob_service(settings.storage_connection_string).get_container_client(settings.container_name)
-        ),
+        blobs=ReportBlobs(blob_service(settings).get_container_client(settings.container_name)),
         parse_queue=JobQueue(queues, settings.parse_queue_name),
         webhook_queue=JobQueue(queues, settings.webhook_queue_name),
         parser=parser or build_parser(settings),

@@ -34,7 +34,16 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
-    storage_connection_string: str = Field(alias="AZURE_STORAGE_CONNECTION_STRING", min_length=1)
+    storage_connection_string: str | None = Field(default=None, alias="AZURE_STORAGE_CONNECTION_STRING")
+    # Identity-based alternative (the Functions host's convention for a connection named
+    # AZURE_STORAGE_CONNECTION_STRING): service URIs plus the managed identity's client id.
+    storage_blob_service_uri: str | None = Field(
+        default=None, alias="AZURE_STORAGE_CONNECTION_STRING__blobServiceUri"
+    )
+    storage_queue_service_uri: str | None = Field(
+        default=None, alias="AZURE_STORAGE_CONNECTION_STRING__queueServiceUri"
+    )
+    storage_client_id: str | None = Field(default=None, alias="AZURE_STORAGE_CONNECTION_STRING__clientId")
     container_name: str = Field(
         default="medical-reports",
         alias="AZURE_CONTAINER_NAME",
@@ -104,11 +113,19 @@ class Settings(BaseModel):
         back to the default instead of failing validation.
         """
         values = {name: value for name, value in environ.items() if value.strip() != ""}
+        problems = []
+        identity = "AZURE_STORAGE_CONNECTION_STRING__blobServiceUri" in values and (
+            "AZURE_STORAGE_CONNECTION_STRING__queueServiceUri" in values
+        )
+        if "AZURE_STORAGE_CONNECTION_STRING" not in values and not identity:
+            problems.append(
+                "AZURE_STORAGE_CONNECTION_STRING: required, unless both "
+                "AZURE_STORAGE_CONNECTION_STRING__blobServiceUri and __queueServiceUri are set"
+            )
         try:
             settings = cls.model_validate(values)
         except ValidationError as exc:
-            raise ConfigurationError([_describe(error) for error in exc.errors()]) from None
-        problems = []
+            raise ConfigurationError(problems + [_describe(error) for error in exc.errors()]) from None
         if settings.parser is ParserChoice.GEMINI and not settings.gemini_api_key:
             problems.append("GEMINI_API_KEY: required when PARSER=gemini")
         if settings.max_file_mb > settings.max_upload_mb:

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -40,9 +40,12 @@ Document = dict[str, Any]
 JOBS = "parsing_jobs"
 REPORTS = "parsed_reports"
 
-_INDEXES: dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]] = {
+# collection -> [(name, [(field, direction)], create_index options)]
+IndexPlan = dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]]
+
+_INDEXES: IndexPlan = {
     JOBS: [
-        ("tenant_created", [("tenant_id", ASCENDING), ("created_at", DESCENDING)], {}),
+        ("tenant_created", [("tenant_id", ASCENDING), ("created_at", ASCENDING)], {}),
         ("status_next_attempt", [("status", ASCENDING), ("next_attempt_at", ASCENDING)], {}),
         ("status_lease_expiry", [("status", ASCENDING), ("lease.expires_at", ASCENDING)], {}),
         ("status_created", [("status", ASCENDING), ("created_at", ASCENDING)], {}),
@@ -53,24 +56,23 @@ _INDEXES: dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]] = {
 }
 
 
-def ensure_indexes(
-    db: Database[Document], indexes: dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]]
-) -> None:
-    """Create the named indexes that do not exist yet.
+def ensure_indexes(db: Database[Document], indexes: IndexPlan) -> None:
+    """Create the indexes whose fields no existing index covers yet.
 
-    Existing ones are left alone: Cosmos DB refuses a unique index on a collection
-    that already holds documents, even when an identical one is there.
+    Indexes are matched by their field list, not by name or direction: on Cosmos DB
+    (RU) the infrastructure declares them without names, and Cosmos refuses to add
+    a unique index to a collection that already holds documents.
     """
     for collection_name, wanted in indexes.items():
         collection = db[collection_name]
-        existing = mongo_call(functools.partial(_index_names, collection))
+        existing = mongo_call(functools.partial(_index_fields, collection))
         for name, keys, options in wanted:
-            if name not in existing:
+            if tuple(field for field, _ in keys) not in existing:
                 mongo_call(functools.partial(collection.create_index, keys, name=name, **options))
 
 
-def _index_names(collection: Collection[Document]) -> set[str]:
-    return {index["name"] for index in collection.list_indexes()}
+def _index_fields(collection: Collection[Document]) -> set[tuple[str, ...]]:
+    return {tuple(index["key"].keys()) for index in collection.list_indexes()}
 
 
 class JobStore:

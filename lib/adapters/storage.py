@@ -14,7 +14,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
+from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
     HttpResponseError,
     ResourceExistsError,
@@ -22,6 +24,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.identity import DefaultAzureCredential
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 from azure.storage.queue import (
     LinearRetry,
@@ -32,6 +35,7 @@ from azure.storage.queue import (
 )
 
 from lib.domain.errors import DependencyUnavailable, PermanentParseError
+from lib.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,29 +43,41 @@ CONNECTION_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 60
 
 
-def _retry_policy() -> LinearRetry:
+def _client_options() -> dict[str, Any]:
     # The SDK's default is exponential retries starting at 15 s, which turns an outage
     # into a minute-long hang; a client waiting for an upload wants a fast 503 instead.
-    return LinearRetry(backoff=1, random_jitter_range=1, retry_total=2)
+    return {
+        "retry_policy": LinearRetry(backoff=1, random_jitter_range=1, retry_total=2),
+        "connection_timeout": CONNECTION_TIMEOUT_SECONDS,
+        "read_timeout": READ_TIMEOUT_SECONDS,
+    }
 
 
-def blob_service(connection_string: str) -> BlobServiceClient:
-    """A Blob service client with short retries (no network until first use)."""
-    return BlobServiceClient.from_connection_string(
-        connection_string,
-        retry_policy=_retry_policy(),
-        connection_timeout=CONNECTION_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
+def _credential(client_id: str | None) -> TokenCredential:
+    # Managed identity in Azure (the user-assigned one when its client id is given); a developer's
+    # az login elsewhere. Building it does no network I/O; tokens are fetched on first use.
+    return DefaultAzureCredential(managed_identity_client_id=client_id)
+
+
+def blob_service(settings: Settings) -> BlobServiceClient:
+    """A Blob service client with short retries, by connection string or by managed identity."""
+    options = _client_options()
+    if settings.storage_connection_string:
+        return BlobServiceClient.from_connection_string(settings.storage_connection_string, **options)
+    assert settings.storage_blob_service_uri is not None  # Settings checks one of the two is set
+    return BlobServiceClient(
+        settings.storage_blob_service_uri, _credential(settings.storage_client_id), **options
     )
 
 
-def queue_service(connection_string: str) -> QueueServiceClient:
-    """A Queue service client with short retries (no network until first use)."""
-    return QueueServiceClient.from_connection_string(
-        connection_string,
-        retry_policy=_retry_policy(),
-        connection_timeout=CONNECTION_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
+def queue_service(settings: Settings) -> QueueServiceClient:
+    """A Queue service client with short retries, by connection string or by managed identity."""
+    options = _client_options()
+    if settings.storage_connection_string:
+        return QueueServiceClient.from_connection_string(settings.storage_connection_string, **options)
+    assert settings.storage_queue_service_uri is not None
+    return QueueServiceClient(
+        settings.storage_queue_service_uri, _credential(settings.storage_client_id), **options
     )
 
 

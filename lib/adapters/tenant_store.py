@@ -14,7 +14,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from lib.adapters.job_store import ensure_indexes
+from lib.adapters.job_store import IndexPlan, ensure_indexes
 from lib.adapters.mongo_client import mongo_call
 from lib.domain.api_keys import IssuedKey
 from lib.domain.webhooks import PayloadMode
@@ -25,7 +25,7 @@ TENANTS = "tenants"
 PROJECTS = "projects"
 AI_MODELS = "ai_models"
 
-_INDEXES: dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]] = {
+_INDEXES: IndexPlan = {
     TENANTS: [("api_key_id", [("api_keys.key_id", ASCENDING)], {})],
     PROJECTS: [("tenant_project", [("tenant_id", ASCENDING), ("project_id", ASCENDING)], {"unique": True})],
 }

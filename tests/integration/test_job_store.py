@@ -194,3 +194,18 @@ def test_job_round_trips_unchanged(ctx: Context) -> None:
     ctx.jobs.insert(job)
 
     assert ctx.jobs.get(job.id) == replace(job)
+
+
+def test_indexes_declared_elsewhere_under_other_names_are_reused(ctx: Context, settings: Any) -> None:
+    with MongoClient(settings.mongodb_uri) as client:
+        jobs = client[settings.mongodb_database]["parsing_jobs"]
+        jobs.drop_index("status_created")
+        jobs.create_index([("status", 1), ("created_at", 1)], name="generated_by_infrastructure")
+
+        ctx.jobs.ensure_indexes()
+        ctx.jobs.ensure_indexes()
+
+        names = {index["name"] for index in jobs.list_indexes()}
+    assert "generated_by_infrastructure" in names
+    assert "status_created" not in names
+    assert {"tenant_created", "status_lease_expiry", "webhook_state_next"} <= names
