@@ -123,3 +123,20 @@ def test_connections_resolve_like_the_host() -> None:
     assert resolve_connection("AzureWebJobsStorage", environ) == "default"
     with pytest.raises(HostConfigError, match="Nowhere"):
         resolve_connection("Nowhere", environ)
+
+
+def test_app_settings_override_host_json(tmp_path: Path) -> None:
+    (tmp_path / "host.json").write_text(
+        '{"version": "2.0", "extensions": {"queues": {"maxDequeueCount": 5, "visibilityTimeout": "00:00:30"}}}'
+    )
+    environ = {
+        "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": "2",
+        "AZUREFUNCTIONSJOBHOST__Extensions__Queues__VisibilityTimeout": "00:00:00",
+        "AzureFunctionsJobHost__extensions__http__routePrefix": "v2",
+    }
+
+    config = read_host_config(tmp_path, environ)
+
+    assert config.queues.max_dequeue_count == 2
+    assert config.queues.visibility_timeout == 0
+    assert config.route_prefix == "v2"

@@ -100,16 +100,44 @@ def parse_host_json(data: Mapping[str, Any]) -> HostConfig:
     )
 
 
-def read_host_config(app_dir: Path) -> HostConfig:
-    """Read ``host.json`` from the app folder; defaults when there is none."""
+HOST_OVERRIDE_PREFIX = "AzureFunctionsJobHost__"
+
+
+def read_host_config(app_dir: Path, environ: Mapping[str, str] | None = None) -> HostConfig:
+    """Read ``host.json`` from the app folder (defaults when there is none), then apply overrides.
+
+    Like the Functions host, an app setting ``AzureFunctionsJobHost__a__b`` replaces
+    ``a.b`` of host.json, e.g. ``AzureFunctionsJobHost__extensions__queues__maxDequeueCount=2``.
+    """
     path = app_dir / "host.json"
-    if not path.exists():
-        return HostConfig()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise HostConfigError(f"cannot read {path}: {exc}") from exc
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise HostConfigError(f"cannot read {path}: {exc}") from exc
+    environ = os.environ if environ is None else environ
+    for name, value in environ.items():
+        if name.lower().startswith(HOST_OVERRIDE_PREFIX.lower()):
+            _set_path(data, name[len(HOST_OVERRIDE_PREFIX) :].split("__"), value)
     return parse_host_json(data)
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: str) -> None:
+    """Set ``data[k1][k2]... = value``, matching existing keys case-insensitively."""
+    node = data
+    for key in keys[:-1]:
+        match = next((existing for existing in node if existing.lower() == key.lower()), key)
+        child = node.get(match)
+        if not isinstance(child, dict):
+            child = node[match] = {}
+        node = child
+    last = next((existing for existing in node if existing.lower() == keys[-1].lower()), keys[-1])
+    # App settings are strings; numbers and booleans in host.json are not.
+    try:
+        node[last] = json.loads(value)
+    except ValueError:
+        node[last] = value
 
 
 def apply_local_settings(app_dir: Path, environ: MutableMapping[str, str] | None = None) -> list[str]:
