@@ -23,35 +23,26 @@ def present_job(
 
     ``webhook`` describes the notification's delivery (omitted from the webhook body itself).
     """
-    body: dict[str, Any] = {
-        "job_id": job.id,
-        "report_id": job.report_id,
-        "status": job.status.value,
-        "message": _message(job),
-        "attempts": job.attempts,
-        "max_attempts": job.max_attempts,
-        "files_uploaded": len(job.files),
-        "total_size_mb": round(job.total_bytes / MB, 3),
-        "webhook_url": job.webhook_url,
-        "created_at": _iso(job.created_at),
-        "updated_at": _iso(job.updated_at),
-        "completed_at": _iso(job.completed_at),
-        "failed_at": _iso(job.failed_at),
-    }
+    body = present_thin(job)
+    body.update(
+        max_attempts=job.max_attempts,
+        files_uploaded=len(job.files),
+        total_size_mb=round(job.total_bytes / MB, 3),
+        webhook_url=job.webhook_url,
+        updated_at=_iso(job.updated_at),
+    )
     if job.status is JobStatus.PENDING and job.attempts > 0 and job.next_attempt_at is not None:
         body["next_attempt_at"] = _iso(job.next_attempt_at)
     if job.status is JobStatus.COMPLETED:
         body["model"] = job.model
         body["parsed_data"] = parsed_data
-    if job.status is JobStatus.FAILED and job.error is not None:
-        body["error"] = {"code": job.error.code, "message": job.error.message}
     if include_webhook:
         body["webhook"] = _webhook(job.webhook)
     return body
 
 
 def present_thin(job: Job) -> dict[str, Any]:
-    """Ids, status and error only: a webhook body without any patient data."""
+    """Ids, status, timestamps and error only: the webhook body that carries no patient data."""
     body: dict[str, Any] = {
         "job_id": job.id,
         "report_id": job.report_id,
