@@ -9,6 +9,7 @@ import azure.functions as func
 from functions.bindings import PARSE_POISON_QUEUE, PARSE_QUEUE, STORAGE_CONNECTION
 from lib.adapters.storage import decode_job_message
 from lib.bootstrap import context
+from lib.domain.errors import DependencyUnavailable
 from lib.services.parse import fail_poisoned, process_job
 
 log = logging.getLogger(__name__)
@@ -19,12 +20,20 @@ bp = func.Blueprint()
 
 @bp.queue_trigger(arg_name="msg", queue_name=PARSE_QUEUE, connection=STORAGE_CONNECTION)
 def parse_job(msg: func.QueueMessage) -> None:
-    """Take the job one attempt further. Errors reaching MongoDB propagate: the host retries."""
+    """Take the job one attempt further; an outage leaves it to the sweeper, a crash to the poison queue."""
     job_id = decode_job_message(msg.get_body())
     if job_id is None:
         log.error("Parse message %s is not a job message; dropped", msg.id)
         return
-    result = process_job(context(), job_id)
+    try:
+        result = process_job(context(), job_id)
+    except DependencyUnavailable as exc:
+        # Not a reason to poison the message and fail the job: the job is recorded as
+        # due, and the sweeper sends its message again once it is overdue.
+        log.warning(
+            "Parse message %s for job %s: %s unavailable; left to the sweeper", msg.id, job_id, exc.dependency
+        )
+        return
     log.info("Parse message %s for job %s: %s", msg.id, job_id, result.value)
 
 

@@ -9,6 +9,7 @@ import azure.functions as func
 from functions.bindings import STORAGE_CONNECTION, WEBHOOK_POISON_QUEUE, WEBHOOK_QUEUE
 from lib.adapters.storage import decode_delivery_message
 from lib.bootstrap import context
+from lib.domain.errors import DependencyUnavailable
 from lib.services.notify import deliver_webhook, fail_poisoned_delivery
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,17 @@ def deliver_job_webhook(msg: func.QueueMessage) -> None:
     if ids is None:
         log.error("Webhook message %s is not a delivery message; dropped", msg.id)
         return
-    result = deliver_webhook(context(), *ids)
+    try:
+        result = deliver_webhook(context(), *ids)
+    except DependencyUnavailable as exc:
+        # The delivery stays due; the sweeper sends its message again once it is overdue.
+        log.warning(
+            "Webhook message %s for job %s: %s unavailable; left to the sweeper",
+            msg.id,
+            ids[0],
+            exc.dependency,
+        )
+        return
     log.info("Webhook message %s for job %s: %s", msg.id, ids[0], result.value)
 
 

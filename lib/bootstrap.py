@@ -7,10 +7,10 @@ database that is down) is not cached, so the next invocation tries again.
 
 from __future__ import annotations
 
-import functools
 import os
 import random
 import socket
+import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -82,14 +82,28 @@ def build_context(
     )
 
 
-@functools.cache
+_lock = threading.Lock()
+_context: Context | None = None
+
+
 def context() -> Context:
-    """The process-wide context, built on first use from the environment."""
-    return build_context(Settings.from_env(os.environ))
+    """The process-wide context, built on first use from the environment.
+
+    Locked, because the first invocations of a cold worker arrive on several threads
+    at once and each would otherwise build its own set of clients.
+    """
+    global _context
+    if _context is None:
+        with _lock:
+            if _context is None:
+                _context = build_context(Settings.from_env(os.environ))
+    return _context
 
 
 def close_context() -> None:
     """Close the process-wide context if it was built, so the next use builds a fresh one."""
-    if context.cache_info().currsize:
-        context().close()
-    context.cache_clear()
+    global _context
+    with _lock:
+        if _context is not None:
+            _context.close()
+            _context = None

@@ -70,11 +70,13 @@ class Settings(BaseModel):
     max_attempts: Positive = Field(default=3, alias="MAX_ATTEMPTS")
     lease_seconds: Positive = Field(default=720, alias="LEASE_SECONDS")
     retry_base_seconds: PositiveFloat = Field(default=10.0, alias="RETRY_BASE_SECONDS")
-    retry_max_seconds: PositiveFloat = Field(default=600.0, alias="RETRY_MAX_SECONDS")
+    # Queue visibility delays cannot exceed seven days.
+    retry_max_seconds: float = Field(default=600.0, gt=0, le=604_000, alias="RETRY_MAX_SECONDS")
 
     webhook_timeout_seconds: PositiveFloat = Field(default=10.0, alias="WEBHOOK_TIMEOUT_SECONDS")
     webhook_max_attempts: Positive = Field(default=10, alias="WEBHOOK_MAX_ATTEMPTS")
-    webhook_retry_base_seconds: PositiveFloat = Field(default=5.0, alias="WEBHOOK_RETRY_BASE_SECONDS")
+    # The schedule's last step is 12 h at base 5 s; base 60 s stretches it to six days.
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0, le=60, alias="WEBHOOK_RETRY_BASE_SECONDS")
     webhook_allow_http: bool = Field(default=False, alias="WEBHOOK_ALLOW_HTTP")
     webhook_allow_private_networks: bool = Field(default=False, alias="WEBHOOK_ALLOW_PRIVATE_NETWORKS")
     webhook_allowed_ports: str = Field(

@@ -12,7 +12,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from lib.adapters.mongo_client import mongo_call
+from lib.adapters.mongo_client import from_fields, mongo_call
 from lib.domain.jobs import JobStatus
 from lib.domain.webhooks import DeliveryAttempt, WebhookDelivery, WebhookState
 
@@ -30,6 +30,19 @@ class DeliveryStore:
         mongo_call(
             lambda: self._jobs.update_one(
                 {"_id": job_id, "webhook.message_id": message_id}, {"$set": {"webhook.message_sent": True}}
+            )
+        )
+
+    def reschedule(self, job_id: str, message_id: str, due: datetime) -> None:
+        """Make a pending delivery due at ``due`` (its message is being sent again)."""
+        mongo_call(
+            lambda: self._jobs.update_one(
+                {
+                    "_id": job_id,
+                    "webhook.message_id": message_id,
+                    "webhook.state": WebhookState.PENDING.value,
+                },
+                {"$set": {"webhook.next_attempt_at": due}},
             )
         )
 
@@ -121,5 +134,5 @@ def delivery_from_doc(doc: Document) -> WebhookDelivery:
         message_sent=doc.get("message_sent", False),
         next_attempt_at=doc.get("next_attempt_at"),
         delivered_at=doc.get("delivered_at"),
-        history=tuple(DeliveryAttempt(**item) for item in doc.get("history", [])),
+        history=tuple(from_fields(DeliveryAttempt, item) for item in doc.get("history", [])),
     )

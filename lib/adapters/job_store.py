@@ -9,6 +9,7 @@ first: the claim returns ``None``, a lease-holder's write raises :class:`LeaseLo
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from lib.adapters.delivery_store import delivery_from_doc, delivery_to_doc
-from lib.adapters.mongo_client import mongo_call
+from lib.adapters.mongo_client import from_fields, mongo_call
 from lib.domain.errors import LeaseLost
 from lib.domain.jobs import (
     Attempt,
@@ -37,7 +38,11 @@ from lib.domain.webhooks import WebhookState, event_for, new_delivery
 
 Document = dict[str, Any]
 
+log = logging.getLogger(__name__)
+
 JOBS = "parsing_jobs"
+# Tolerated difference between the clocks of the workers (and the queue's delays).
+CLOCK_SLACK = timedelta(seconds=5)
 REPORTS = "parsed_reports"
 
 # collection -> [(name, [(field, direction)], create_index options)]
@@ -199,14 +204,26 @@ class JobStore:
             extra={"failed_at": now, "error": asdict(error)},
         )
 
-    def fail_unless_final(self, job_id: str, now: datetime, error: JobError) -> Job | None:
-        """pending/processing -> failed whoever holds it (poison message, deadline).
+    def fail_unless_final(
+        self, job_id: str, now: datetime, error: JobError, *, unless_leased: bool = False
+    ) -> Job | None:
+        """pending/processing -> failed whoever holds it (deadline), or only when no live
+        lease holds it (``unless_leased``: a poison message must not fail a job that
+        another message's worker is parsing right now).
 
-        Returns the failed job, or ``None`` when it was unknown or had already ended.
+        Returns the failed job, or ``None`` when it was unknown, had already ended, or was leased.
         """
         job = self.get(job_id)
         if job is None or job.status.is_final:
             return None
+        sources: Document = {"status": {"$in": [s.value for s in sources_of(JobStatus.FAILED)]}}
+        if unless_leased:
+            sources = {
+                "$or": [
+                    {"status": JobStatus.PENDING.value},
+                    {"status": JobStatus.PROCESSING.value, "lease.expires_at": {"$lte": now}},
+                ]
+            }
         update: Document = {
             "status": JobStatus.FAILED.value,
             "failed_at": now,
@@ -216,12 +233,7 @@ class JobStore:
             "updated_at": now,
             **_notification(job, JobStatus.FAILED, now),
         }
-        result = mongo_call(
-            lambda: self._jobs.update_one(
-                {"_id": job_id, "status": {"$in": [s.value for s in sources_of(JobStatus.FAILED)]}},
-                {"$set": update},
-            )
-        )
+        result = mongo_call(lambda: self._jobs.update_one({"_id": job_id, **sources}, {"$set": update}))
         return self.get(job_id) if result.matched_count else None
 
     def requeue_expired(self, job: Job, now: datetime) -> Job:
@@ -286,7 +298,7 @@ class JobStore:
         }
         return self._find(query, limit)
 
-    def stalled_deliveries(self, due_before: datetime, limit: int) -> list[Job]:
+    def stalled_deliveries(self, unsent_before: datetime, due_before: datetime, limit: int) -> list[Job]:
         """Jobs whose pending webhook delivery was never sent, or is overdue (message lost).
 
         ``next_attempt_at`` of a delivery is always when its next message is due (at
@@ -295,24 +307,42 @@ class JobStore:
         query = {
             "webhook.state": WebhookState.PENDING.value,
             "$or": [
-                {"webhook.message_sent": False, "webhook.created_at": {"$lt": due_before}},
-                {"webhook.next_attempt_at": {"$lt": due_before}},
+                {"webhook.message_sent": False, "webhook.created_at": {"$lt": unsent_before}},
+                {"webhook.message_sent": True, "webhook.next_attempt_at": {"$lt": due_before}},
             ],
         }
         return self._find(query, limit)
 
-    def mark_resent(self, job_id: str, now: datetime) -> None:
-        """Record a re-sent message: it is due now, so it is not re-sent again too soon."""
+    def mark_resent(self, job_id: str, now: datetime, due: datetime) -> None:
+        """Record a re-sent message and when it is due, so it is not re-sent again too soon."""
         mongo_call(
             lambda: self._jobs.update_one(
                 {"_id": job_id, "status": JobStatus.PENDING.value},
-                {"$set": {"message_sent": True, "message_sent_at": now, "next_attempt_at": now}},
+                {"$set": {"message_sent": True, "message_sent_at": now, "next_attempt_at": due}},
             )
         )
 
     def _find(self, query: Document, limit: int) -> list[Job]:
         docs = mongo_call(lambda: list(self._jobs.find(query).sort("created_at", ASCENDING).limit(limit)))
-        return [_job_from_doc(doc) for doc in docs]
+        jobs = []
+        for doc in docs:
+            try:
+                jobs.append(_job_from_doc(doc))
+            except (KeyError, TypeError, ValueError) as exc:
+                # One unreadable document must not stop the sweeper for every other job.
+                log.error("Job %s cannot be read (%s); skipped", doc.get("_id"), type(exc).__name__)
+        return jobs
+
+    def ensure_leased(self, job: Job) -> None:
+        """Raise :class:`LeaseLost` unless ``job``'s lease is still the current one."""
+        token = job.lease.token if job.lease else None
+        found = mongo_call(lambda: self._jobs.count_documents({"_id": job.id, "lease.token": token}, limit=1))
+        if token is None or not found:
+            raise LeaseLost(job.id)
+
+    def delete_parsed_report(self, report_id: str) -> None:
+        """Remove a report (one written by a worker that lost its lease)."""
+        mongo_call(lambda: self._reports.delete_one({"_id": report_id}))
 
     def save_parsed_report(self, job: Job, report: ParsedReport, model: str, now: datetime) -> None:
         """Store the report under the job's pre-allocated ``report_id``.
@@ -389,7 +419,8 @@ def _claimable(job: Job, now: datetime) -> bool:
     if job.attempts >= job.max_attempts:
         return False
     if job.status is JobStatus.PENDING:
-        return True
+        # A duplicate message that arrives before the backoff ended waits for its own.
+        return job.next_attempt_at is None or job.next_attempt_at <= now + CLOCK_SLACK
     return job.status is JobStatus.PROCESSING and job.lease is not None and job.lease.expires_at <= now
 
 
@@ -438,7 +469,7 @@ def _job_from_doc(doc: Document) -> Job:
         tenant_id=doc["tenant_id"],
         project_id=doc["project_id"],
         status=JobStatus(doc["status"]),
-        files=tuple(StoredFile(**item) for item in doc.get("files", [])),
+        files=tuple(from_fields(StoredFile, item) for item in doc.get("files", [])),
         attempts=doc["attempts"],
         max_attempts=doc["max_attempts"],
         created_at=doc["created_at"],
@@ -446,11 +477,11 @@ def _job_from_doc(doc: Document) -> Job:
         webhook_url=doc.get("webhook_url"),
         message_sent=doc.get("message_sent", False),
         message_sent_at=doc.get("message_sent_at"),
-        lease=Lease(**lease) if lease else None,
+        lease=from_fields(Lease, lease) if lease else None,
         next_attempt_at=doc.get("next_attempt_at"),
         completed_at=doc.get("completed_at"),
         failed_at=doc.get("failed_at"),
-        error=JobError(**error) if error else None,
+        error=from_fields(JobError, error) if error else None,
         history=tuple(
             Attempt(
                 number=item["number"],

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from lib.adapters.report_rules import parse_report_text
 from lib.domain.errors import PermanentParseError
@@ -22,25 +21,25 @@ from lib.domain.parsing import ParseOutcome, ParseRequest
 
 MODEL_NAME = "local-rules"
 
-# What pypdf raises on a damaged file, as observed by fuzzing generated reports:
-# its own PyPdfError family (PdfReadError, PdfStreamError, EmptyFileError,
-# LimitReachedError), NotImplementedError for a stream filter name it does not know,
-# and TypeError from its xref-table reader when an entry number is not a number.
-# Only pypdf calls run inside these handlers, so no bug of ours is swallowed.
-_PYPDF_FAILURES: tuple[type[Exception], ...] = (PyPdfError, NotImplementedError, TypeError)
+# What pypdf raises on a damaged or hostile file is open-ended: its own PyPdfError
+# family, but fuzzing also produced NotImplementedError (an unknown stream filter),
+# TypeError and AttributeError from its object readers, and DeprecationError. Only
+# pypdf calls run inside these handlers, so no bug of ours is swallowed.
+_PYPDF_FAILURES = Exception
 
 
 def _open_pdf(data: bytes, what: str) -> PdfReader:
     """Open ``data`` and check that it is an unencrypted PDF with pages; ``what`` names it in errors."""
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise PermanentParseError(
-                f"{what} is encrypted; upload it without password protection", code="pdf_encrypted"
-            )
-        page_count = len(reader.pages)
+        encrypted = reader.is_encrypted
+        page_count = 0 if encrypted else len(reader.pages)
     except _PYPDF_FAILURES as exc:
         raise PermanentParseError(f"{what} is damaged or not a PDF", code="pdf_unreadable") from exc
+    if encrypted:
+        raise PermanentParseError(
+            f"{what} is encrypted; upload it without password protection", code="pdf_encrypted"
+        )
     if page_count == 0:
         raise PermanentParseError(f"{what} has no pages", code="pdf_unreadable")
     return reader

@@ -9,6 +9,7 @@ times, before giving up with :class:`DependencyThrottled`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -32,6 +33,15 @@ _UNAVAILABLE = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 # caller (a 503 for a client, a re-enqueued message for a worker).
 THROTTLE_ATTEMPTS = 5
 THROTTLE_BUDGET_SECONDS = 10.0
+
+
+def from_fields(cls: type[T], doc: dict[str, Any]) -> T:
+    """Build a dataclass from a stored sub-document, ignoring fields it does not know.
+
+    A document written by a newer (or older) version of the app stays readable.
+    """
+    names = {item.name for item in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{key: value for key, value in doc.items() if key in names})
 
 
 def connect(uri: str, timeout_ms: int) -> MongoClient[dict[str, Any]]:

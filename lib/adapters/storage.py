@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -18,6 +19,8 @@ from typing import Any
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
+    ClientAuthenticationError,
+    DecodeError,
     HttpResponseError,
     ResourceExistsError,
     ResourceNotFoundError,
@@ -40,6 +43,7 @@ from lib.settings import Settings
 log = logging.getLogger(__name__)
 
 CONNECTION_TIMEOUT_SECONDS = 5
+_CALLER_HANDLES = (400, 404, 409)
 READ_TIMEOUT_SECONDS = 60
 
 
@@ -83,17 +87,24 @@ def queue_service(settings: Settings) -> QueueServiceClient:
 
 @contextmanager
 def translated(dependency: str) -> Iterator[None]:
-    """Turn azure-core's transport and server errors into :class:`DependencyUnavailable`."""
+    """Turn azure-core's transport, server and credential errors into :class:`DependencyUnavailable`.
+
+    A missing resource (404) and a conflict (409) pass through: callers handle them; so
+    does 400, which means a request of ours is wrong (a bug to see, not to retry).
+    Everything else (no status, 403, 408, 429, 5xx) and credential failures count as
+    unavailability: with a managed identity those are most often a token endpoint
+    timing out or a role assignment still propagating.
+    """
     try:
         yield
-    except (ServiceRequestError, ServiceResponseError) as exc:
+    except (ServiceRequestError, ServiceResponseError, ClientAuthenticationError, DecodeError) as exc:
         log.warning("%s unreachable: %s", dependency, type(exc).__name__)
         raise DependencyUnavailable(dependency) from exc
     except HttpResponseError as exc:
-        if exc.status_code is not None and (exc.status_code >= 500 or exc.status_code == 429):
-            log.warning("%s answered %s", dependency, exc.status_code)
-            raise DependencyUnavailable(dependency) from exc
-        raise
+        if exc.status_code in _CALLER_HANDLES:
+            raise
+        log.warning("%s answered %s", dependency, exc.status_code)
+        raise DependencyUnavailable(dependency) from exc
 
 
 class ReportBlobs:
@@ -171,7 +182,7 @@ class JobQueue:
         body = encode_job_message(job_id, message_id)
         with translated("queue"):
             self._ensure_queue()
-            self._client.send_message(body, visibility_timeout=int(delay.total_seconds()))
+            self._client.send_message(body, visibility_timeout=visibility_seconds(delay))
 
     def _ensure_queue(self) -> None:
         if self._ready:
@@ -179,6 +190,15 @@ class JobQueue:
         with contextlib.suppress(ResourceExistsError):
             self._client.create_queue()
         self._ready = True
+
+
+# Azure Storage queues hide a message for at most seven days.
+MAX_VISIBILITY_SECONDS = 7 * 24 * 3600 - 1
+
+
+def visibility_seconds(delay: timedelta) -> int:
+    """A queue visibility delay no shorter than ``delay`` (messages never arrive early), capped."""
+    return max(0, min(MAX_VISIBILITY_SECONDS, math.ceil(delay.total_seconds())))
 
 
 def encode_job_message(job_id: str, message_id: str | None = None) -> str:

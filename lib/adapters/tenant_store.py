@@ -15,7 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from lib.adapters.job_store import IndexPlan, ensure_indexes
-from lib.adapters.mongo_client import mongo_call
+from lib.adapters.mongo_client import from_fields, mongo_call
 from lib.domain.api_keys import IssuedKey
 from lib.domain.webhooks import PayloadMode
 
@@ -116,7 +116,9 @@ class TenantStore:
             project_id=doc["project_id"],
             name=doc.get("name", ""),
             ai_model_id=doc.get("ai_model_id"),
-            webhook_secrets=tuple(WebhookSecret(**item) for item in doc.get("webhook_secrets", [])),
+            webhook_secrets=tuple(
+                from_fields(WebhookSecret, item) for item in doc.get("webhook_secrets", [])
+            ),
             webhook_payload=PayloadMode(doc.get("webhook_payload", PayloadMode.FULL.value)),
         )
 

@@ -152,7 +152,7 @@ class WebhookSender:
         except httpx.TransportError as exc:
             return DeliveryResult(DeliveryOutcome.RETRY, error=_transport_error(exc))
         try:
-            excerpt = _read_excerpt(response)
+            excerpt = _read_excerpt(response, deadline=time.monotonic() + (self._client.timeout.read or 10.0))
         except httpx.HTTPError:
             excerpt = None  # the status is what counts; the body was a courtesy
         finally:
@@ -210,12 +210,13 @@ def _transport_error(exc: httpx.TransportError) -> str:
     return f"transport error ({type(exc).__name__})"
 
 
-def _read_excerpt(response: httpx.Response) -> str | None:
-    """At most :data:`RESPONSE_EXCERPT_BYTES` raw (undecoded) bytes of the body; the rest is never read."""
+def _read_excerpt(response: httpx.Response, deadline: float) -> str | None:
+    """At most :data:`RESPONSE_EXCERPT_BYTES` raw (undecoded) bytes of the body, read until
+    ``deadline`` (a ``time.monotonic()`` value) at the latest; the rest is never read."""
     excerpt = b""
     for chunk in response.iter_raw():
         excerpt += chunk[: RESPONSE_EXCERPT_BYTES - len(excerpt)]
-        if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
+        if len(excerpt) >= RESPONSE_EXCERPT_BYTES or time.monotonic() > deadline:
             break
     return excerpt.decode("utf-8", errors="replace") or None
 

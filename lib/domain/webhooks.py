@@ -73,7 +73,11 @@ def event_for(completed: bool) -> str:
 
 
 def new_delivery(event: str, now: datetime) -> WebhookDelivery:
-    """A fresh delivery with a new ``webhook-id``."""
+    """A fresh delivery with a new ``webhook-id``, due now."""
     return WebhookDelivery(
-        message_id=f"msg_{secrets.token_hex(12)}", event=event, state=WebhookState.PENDING, created_at=now
+        message_id=f"msg_{secrets.token_hex(12)}",
+        event=event,
+        state=WebhookState.PENDING,
+        created_at=now,
+        next_attempt_at=now,
     )

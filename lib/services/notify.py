@@ -8,6 +8,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
+from lib.adapters.job_store import CLOCK_SLACK
 from lib.adapters.webhook_sender import DeliveryOutcome, DeliveryResult, webhook_backoff
 from lib.domain.errors import Conflict, DependencyUnavailable, NotFound
 from lib.domain.jobs import Job, JobStatus
@@ -18,8 +19,12 @@ from lib.services.presenter import present_job, present_thin
 
 log = logging.getLogger(__name__)
 
-# How long past an attempt's time-out the sweeper waits before assuming its worker died.
-ATTEMPT_GRACE = timedelta(minutes=2)
+# The longest wait a receiver's Retry-After can impose (the last step of the schedule).
+MAX_RETRY_AFTER = timedelta(hours=12)
+# When the sweeper may assume an attempt's worker died. httpx's time-out bounds each
+# connect/read step, not the whole exchange, so a receiver trickling its headers can hold
+# an attempt until the invocation's own limit (host.json functionTimeout, 10 min).
+ATTEMPT_LIMIT = timedelta(minutes=12)
 
 
 class DeliveryResultKind(str, Enum):
@@ -73,10 +78,15 @@ def deliver_webhook(ctx: Context, job_id: str, message_id: str) -> DeliveryResul
     if job is None or job.webhook_url is None or delivery is None or delivery.message_id != message_id:
         log.info("Webhook message %s for job %s skipped: not the current delivery", message_id, job_id)
         return DeliveryResultKind.SKIPPED
+    now = ctx.clock()
     if delivery.state is not WebhookState.PENDING:
         return DeliveryResultKind.SKIPPED
-    now = ctx.clock()
-    due_if_lost = now + timedelta(seconds=ctx.settings.webhook_timeout_seconds) + ATTEMPT_GRACE
+    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now + CLOCK_SLACK:
+        log.info(
+            "Webhook message %s for job %s arrived before its attempt is due; skipped", message_id, job_id
+        )
+        return DeliveryResultKind.SKIPPED
+    due_if_lost = now + ATTEMPT_LIMIT
     if not ctx.deliveries.start_attempt(job.id, message_id, delivery.attempts, due_if_lost):
         return DeliveryResultKind.SKIPPED
     number = delivery.attempts + 1
@@ -107,7 +117,9 @@ def _record(
     if result.outcome is DeliveryOutcome.RETRY and number < ctx.settings.webhook_max_attempts:
         delay = webhook_backoff(number, ctx.settings.webhook_retry_base_seconds, ctx.rng)
         if result.retry_after_seconds is not None:
-            delay = max(delay, timedelta(seconds=result.retry_after_seconds))
+            # Honoured, but never beyond the longest step of our own schedule.
+            hint = min(result.retry_after_seconds, MAX_RETRY_AFTER.total_seconds())
+            delay = max(delay, timedelta(seconds=hint))
         ctx.deliveries.record(job.id, message_id, attempt, WebhookState.PENDING, now + delay)
         updated = ctx.jobs.get(job.id)
         if updated is not None:

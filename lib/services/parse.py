@@ -30,11 +30,11 @@ class ParseResult(str, Enum):
 def process_job(ctx: Context, job_id: str) -> ParseResult:
     """Claim the job and take it one attempt further.
 
-    A message for a job that is unknown, final, or leased to a live worker changes
-    nothing (``SKIPPED``). Transient errors put the job back to pending with a
-    delayed message while attempts remain; permanent errors, and transient ones
-    on the last attempt, fail it. Errors reaching MongoDB for the claim itself
-    propagate, so the host redelivers the message later.
+    A message for a job that is unknown, final, leased to a live worker, or not due
+    yet (a duplicate arriving before its backoff ended) changes nothing
+    (``SKIPPED``). Transient errors put the job back to pending with a delayed
+    message while attempts remain; permanent errors, and transient ones on the last
+    attempt, fail it. A database error during the claim propagates to the caller.
     """
     now = ctx.clock()
     job = ctx.jobs.claim(job_id, ctx.worker_id, now, timedelta(seconds=ctx.settings.lease_seconds))
@@ -42,14 +42,31 @@ def process_job(ctx: Context, job_id: str) -> ParseResult:
         return _not_claimed(ctx, job_id, now)
     log.info("Job %s claimed: attempt %d of %d", job.id, job.attempts, job.max_attempts)
     try:
-        return _parse_and_complete(ctx, job)
+        # The outcome is recorded outside _attempt's except blocks: an error while
+        # recording must not carry the parse exception (whose message may quote the
+        # report) along as its context.
+        error, permanent = _attempt(ctx, job)
+        if error is None:
+            return ParseResult.COMPLETED
+        if permanent:
+            return _fail(ctx, job, error)
+        return _retry_or_fail(ctx, job, error)
     except LeaseLost:
         log.warning("Job %s: lease lost during attempt %d; result dropped", job.id, job.attempts)
         return ParseResult.SKIPPED
+
+
+def _attempt(ctx: Context, job: Job) -> tuple[JobError | None, bool]:
+    """Parse and complete; ``(None, _)`` on success, else the error and whether it is permanent."""
+    try:
+        _parse_and_complete(ctx, job)
+    except LeaseLost:
+        _discard_orphan_report(ctx, job)
+        raise
     except PermanentParseError as exc:
-        return _fail(ctx, job, JobError(exc.code, exc.message))
+        return JobError(exc.code, exc.message), True
     except TransientError as exc:
-        return _retry_or_fail(ctx, job, JobError(exc.code, exc.message))
+        return JobError(exc.code, exc.message), False
     except Exception as exc:  # noqa: BLE001 - the job must end; see below
         # A bug, not a condition we know how to retry. Fail the job so it ends with a
         # clear state instead of hanging; log the type and frames only, since a
@@ -60,27 +77,33 @@ def process_job(ctx: Context, job_id: str) -> ParseResult:
             type(exc).__name__,
             "".join(traceback.format_tb(exc.__traceback__)),
         )
-        return _fail(
-            ctx,
-            job,
-            JobError(
-                "internal_error", "an unexpected error stopped parsing; the report is kept, resubmit it"
-            ),
-        )
+        return JobError(
+            "internal_error", "an unexpected error stopped parsing; the report is kept, resubmit it"
+        ), True
+    return None, False
 
 
-def _parse_and_complete(ctx: Context, job: Job) -> ParseResult:
+def _parse_and_complete(ctx: Context, job: Job) -> None:
     request = _parse_request(ctx, job)
     started = time.monotonic()
     outcome = ctx.parser.parse(request)
     parse_ms = int((time.monotonic() - started) * 1000)
+    # Checked right before writing, so a worker whose job was taken over or failed
+    # meanwhile does not overwrite the report of the worker that owns it now.
+    ctx.jobs.ensure_leased(job)
     ctx.jobs.save_parsed_report(job, outcome.report, outcome.model, ctx.clock())
     done = ctx.jobs.complete(job, ctx.clock(), model=outcome.model, usage=outcome.usage, parse_ms=parse_ms)
     dispatch_delivery(ctx, done)
     log.info(
         "Job %s completed on attempt %d in %d ms (model %s)", job.id, job.attempts, parse_ms, outcome.model
     )
-    return ParseResult.COMPLETED
+
+
+def _discard_orphan_report(ctx: Context, job: Job) -> None:
+    """A report written by a worker that lost its lease is kept only if the job completed."""
+    current = ctx.jobs.get(job.id)
+    if current is not None and current.status is not JobStatus.COMPLETED:
+        ctx.jobs.delete_parsed_report(job.report_id)
 
 
 def _parse_request(ctx: Context, job: Job) -> ParseRequest:
@@ -140,7 +163,7 @@ def _not_claimed(ctx: Context, job_id: str, now: datetime) -> ParseResult:
 def fail_poisoned(ctx: Context, job_id: str) -> bool:
     """The job's message kept crashing the worker: fail the job unless it already ended."""
     error = JobError("poison_message", "parsing crashed repeatedly; the report is kept, resubmit it")
-    failed = ctx.jobs.fail_unless_final(job_id, ctx.clock(), error)
+    failed = ctx.jobs.fail_unless_final(job_id, ctx.clock(), error, unless_leased=True)
     if failed is not None:
         dispatch_delivery(ctx, failed)
     log.warning("Poison message for job %s: %s", job_id, "job failed" if failed else "job had already ended")

@@ -100,15 +100,27 @@ def submit_report(
 
 
 def _store_files_and_job(ctx: Context, job: Job, files: Sequence[UploadedFile]) -> None:
+    """Write the blobs, then the job; on failure leave no blob behind that no job points to."""
     written: list[str] = []
     try:
         for meta, item in zip(job.files, files, strict=True):
             ctx.blobs.put(meta.blob_name, item.data, sha256=meta.sha256)
             written.append(meta.blob_name)
         ctx.jobs.insert(job)
-    except DependencyUnavailable:
+    except BaseException as exc:
+        if isinstance(exc, DependencyUnavailable) and written and _inserted_after_all(ctx, job.id):
+            log.warning("Job %s: the insert answered with an error but was applied; accepted", job.id)
+            return
         left = ctx.blobs.delete_quietly(written)
         if left:
             # Unreferenced and private; no client ever learns their names.
             log.error("Upload for job %s refused; %d orphan blob(s) could not be removed", job.id, len(left))
         raise
+
+
+def _inserted_after_all(ctx: Context, job_id: str) -> bool:
+    """Whether an insert whose answer was lost (a time-out) reached the database after all."""
+    try:
+        return ctx.jobs.get(job_id) is not None
+    except DependencyUnavailable:
+        return False

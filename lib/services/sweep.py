@@ -61,8 +61,8 @@ def sweep(ctx: Context, now: datetime) -> dict[str, int]:
     each("lost_requeued", ctx.jobs.overdue(stale_before, limit), lambda job: _resend(ctx, job, now))
     each(
         "webhooks_requeued",
-        ctx.jobs.stalled_deliveries(now - OUTBOX_GRACE, limit),
-        lambda job: dispatch_delivery(ctx, job),
+        ctx.jobs.stalled_deliveries(now - OUTBOX_GRACE, stale_before, limit),
+        lambda job: _resend_delivery(ctx, job, now),
     )
     summary = dict(sorted(counts.items()))
     log.info(
@@ -97,7 +97,20 @@ def _recover_expired(ctx: Context, job: Job, now: datetime) -> bool:
 
 
 def _resend(ctx: Context, job: Job, now: datetime) -> bool:
-    if not dispatch_job(ctx, job.id):
+    """Send the job's message again, delayed until it is due (a retry's backoff is kept)."""
+    due = max(now, job.next_attempt_at or now)
+    if not dispatch_job(ctx, job.id, due - now):
         return False
-    ctx.jobs.mark_resent(job.id, now)
+    ctx.jobs.mark_resent(job.id, now, due)
     return True
+
+
+def _resend_delivery(ctx: Context, job: Job, now: datetime) -> bool:
+    """Send a delivery's message again: one never sent when it is due, a lost one now."""
+    delivery = job.webhook
+    assert delivery is not None
+    if delivery.message_sent:
+        ctx.deliveries.reschedule(job.id, delivery.message_id, now)
+        return dispatch_delivery(ctx, job)
+    due = max(now, delivery.next_attempt_at or now)
+    return dispatch_delivery(ctx, job, due - now)

@@ -68,15 +68,17 @@ def test_a_crashed_workers_job_is_requeued_and_completes_exactly_once(
     crashed = ctx.jobs.claim(submission.job_id, "worker-that-dies", ctx.clock(), timedelta(seconds=60))
     assert crashed is not None
 
-    summary = sweep(ctx, ctx.clock() + timedelta(seconds=61))
+    later = ctx.clock() + timedelta(seconds=61)
+    summary = sweep(ctx, later)
 
     assert summary == {"lease_expired": 1}
     job = ctx.jobs.get(submission.job_id)
     assert job is not None and job.status is JobStatus.PENDING and job.message_sent
     assert job.history[0].outcome is AttemptOutcome.LEASE_EXPIRED
     assert drain(queue) == [{"job_id": submission.job_id}]
-    assert process_job(ctx, submission.job_id) is ParseResult.COMPLETED
-    assert process_job(ctx, submission.job_id) is ParseResult.SKIPPED
+    worker = replace(ctx, clock=lambda: later)
+    assert process_job(worker, submission.job_id) is ParseResult.COMPLETED
+    assert process_job(worker, submission.job_id) is ParseResult.SKIPPED
     done = ctx.jobs.get(submission.job_id)
     assert done is not None and done.status is JobStatus.COMPLETED and done.attempts == 2
     assert parsed_reports(settings, submission.job_id) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -400,3 +401,22 @@ def test_a_poisoned_delivery_message_fails_the_delivery(
     failed = hctx.jobs.get(job_id)
     assert failed is not None and failed.webhook is not None
     assert failed.webhook.state is WebhookState.FAILED
+
+
+def test_a_message_that_arrives_before_the_retry_is_due_waits(
+    hctx: Context, project: dict[str, str], receiver: WebhookReceiver, pdf: bytes
+) -> None:
+    slow_schedule = replace(
+        hctx, settings=hctx.settings.model_copy(update={"webhook_retry_base_seconds": 30.0})
+    )
+    receiver.enqueue(Reply(500))
+    job_id = finished_job(slow_schedule, project, pdf, receiver.url)
+    job = hctx.jobs.get(job_id)
+    assert job is not None and job.webhook is not None
+    message_id = job.webhook.message_id
+    assert deliver_webhook(slow_schedule, job_id, message_id) is DeliveryResultKind.RETRY_SCHEDULED
+
+    assert (
+        deliver_webhook(slow_schedule, job_id, message_id) is DeliveryResultKind.SKIPPED
+    )  # a duplicate, early
+    assert len(receiver.requests) == 1

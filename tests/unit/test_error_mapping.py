@@ -7,6 +7,8 @@ from collections.abc import Callable
 import pytest
 import stamina
 from azure.core.exceptions import (
+    ClientAuthenticationError,
+    DecodeError,
     HttpResponseError,
     ResourceNotFoundError,
     ServiceRequestError,
@@ -104,21 +106,26 @@ def test_retry_after_hint_parsing() -> None:
     [
         ServiceRequestError("connection refused"),
         ServiceResponseError("connection reset"),
-        HttpResponseError(message="server busy", response=None),
+        ClientAuthenticationError("token endpoint timed out"),
+        DecodeError("garbled answer"),
     ],
 )
-def test_storage_transport_errors_are_dependency_unavailable(exc: Exception) -> None:
-    if isinstance(exc, HttpResponseError) and not isinstance(
-        exc, (ServiceRequestError, ServiceResponseError)
-    ):
-        exc.status_code = 503
+def test_storage_transport_and_credential_errors_are_dependency_unavailable(exc: Exception) -> None:
     with pytest.raises(DependencyUnavailable) as raised, translated("blob"):
         raise exc
     assert raised.value.dependency == "blob"
 
 
-@pytest.mark.parametrize("status", [400, 403, 404, 409])
-def test_storage_client_errors_pass_through(status: int) -> None:
+@pytest.mark.parametrize("status", [None, 403, 408, 429, 500, 503])
+def test_storage_service_errors_are_dependency_unavailable(status: int | None) -> None:
+    exc = HttpResponseError("busy")
+    exc.status_code = status
+    with pytest.raises(DependencyUnavailable), translated("queue"):
+        raise exc
+
+
+@pytest.mark.parametrize("status", [400, 404, 409])
+def test_storage_errors_the_caller_handles_pass_through(status: int) -> None:
     exc = ResourceNotFoundError("missing") if status == 404 else HttpResponseError("bad")
     exc.status_code = status
     with pytest.raises(type(exc)), translated("queue"):
