@@ -9,9 +9,10 @@ and, before the app starts, makes sure its services answer:
   SecantusDB is started with its data in ``.local/mongodb`` (jobs survive a restart).
 
 Settings come from the environment, then ``local.settings.json``, then the defaults
-in ``local.settings.json.example``. Once the host listens it seeds the dev tenant
-``tenant-001``, project ``project-001`` and the key ``DEV_API_KEY``, and prints a
-ready-to-paste upload. Whatever it started, it stops on exit.
+in ``local.settings.json.example``, validated before anything starts. Before the host
+accepts requests it seeds the dev tenant ``tenant-001``, project ``project-001`` and
+the key ``DEV_API_KEY``; then it prints a ready-to-paste upload. Whatever it started,
+it stops on exit.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from urllib.parse import urlsplit
 
 from lib.adapters.tenant_store import AlreadyExists
 from lib.bootstrap import close_context, context
+from lib.domain.errors import ConfigurationError
 from lib.services import admin
+from lib.settings import Settings
 from tools.funchost.__main__ import configure_logging
 from tools.funchost.host import Host
 from tools.services import PROJECT_ROOT, ServiceProcess, port_open, start_azurite, start_secantus
@@ -97,15 +100,29 @@ class DevServices:
         self.started.clear()
 
 
-def seed_and_greet(host: Host) -> None:
-    """Register the dev tenant, project and key (idempotent) and print how to call the app."""
+def check_settings(_host: Host) -> None:
+    """Validate the settings before anything starts: every problem reported at once, no traceback."""
+    Settings.from_env(os.environ)
+
+
+def seed(_host: Host) -> None:
+    """Register the dev tenant, project and key (idempotent) before the host accepts requests."""
     ctx = context()
     with contextlib.suppress(AlreadyExists):
         admin.create_tenant(ctx, DEV_TENANT, "Local development")
     with contextlib.suppress(AlreadyExists):
         admin.create_project(ctx, DEV_TENANT, DEV_PROJECT, "Local development")
-    api_key = os.environ.get("DEV_API_KEY") or DEFAULT_DEV_API_KEY
-    admin.register_api_key(ctx, DEV_TENANT, api_key)
+    admin.register_api_key(ctx, DEV_TENANT, dev_api_key())
+
+
+def dev_api_key() -> str:
+    """The key seeded for local use: ``DEV_API_KEY`` or the documented default."""
+    return os.environ.get("DEV_API_KEY") or DEFAULT_DEV_API_KEY
+
+
+def greet(host: Host) -> None:
+    """Print how to call the app."""
+    api_key = dev_api_key()
     print(
         f"\nReady: {host.url}  (tenant {DEV_TENANT}, project {DEV_PROJECT}, X-API-Key {api_key})\n\n"
         f'curl -X POST "{host.url}/api/v1/tenants/{DEV_TENANT}/projects/{DEV_PROJECT}/reports" \\\n'
@@ -128,12 +145,15 @@ def main(argv: list[str] | None = None) -> int:
         PROJECT_ROOT,
         port=args.port,
         grace_seconds=args.grace_seconds,
-        before_start=[lambda _host: apply_example_defaults(), services.start_missing],
-        on_ready=[seed_and_greet],
+        before_start=[lambda _host: apply_example_defaults(), check_settings, services.start_missing, seed],
+        on_ready=[greet],
         after_stop=[services.stop_all],
     )
     try:
         asyncio.run(host.serve())
+    except ConfigurationError as exc:
+        log.error("Cannot start: %s", exc.message)
+        return 1
     finally:
         services.stop_all(host)
     return 1 if host.unfinished else 0
