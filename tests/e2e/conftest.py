@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from tests.e2e.harness import LIVE_HOSTS, AppHost, MakeHost, isolated_settings
+from tests.support.app_host import LIVE_HOSTS, AppHost, MakeHost, isolated_settings
 from tests.support.gemini_stub import GeminiStub
 from tools.services import ServiceProcess
 

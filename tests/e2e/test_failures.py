@@ -12,7 +12,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient
 from pymongo import MongoClient
 
-from tests.e2e.harness import (
+from tests.support.app_host import (
     API_KEY,
     AppHost,
     job_document,

@@ -29,7 +29,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from pymongo import MongoClient
 
-from tests.e2e.harness import (
+from tests.support.app_host import (
     API_KEY,
     AppHost,
     job_document,

@@ -16,7 +16,7 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from tests.e2e.harness import (
+from tests.support.app_host import (
     API_KEY,
     AppHost,
     MakeHost,
