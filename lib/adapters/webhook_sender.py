@@ -88,6 +88,8 @@ class DeliveryResult:
 
 def build_http_client(timeout_seconds: float) -> httpx.Client:
     """The one client for webhooks: no redirects, no env proxies, no cookies, a fixed User-Agent."""
+    # httpx logs every request's URL at INFO; a receiver's path or query may carry its tokens.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return httpx.Client(
         timeout=httpx.Timeout(timeout_seconds),
         follow_redirects=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import random
 import ssl
 from collections.abc import Iterator
@@ -417,3 +418,23 @@ def test_new_webhook_secret() -> None:
         "webhook-signature": signature,
     }
     assert Webhook(secret).verify("{}", headers) == {}
+
+
+def test_request_urls_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    client = build_http_client(5.0)
+    sender = WebhookSender(
+        client, WebhookUrlPolicy(allow_http=True, allow_private_networks=True), lambda h, p: ["127.0.0.1"]
+    )
+
+    with WebhookReceiver() as receiver, caplog.at_level(logging.DEBUG):
+        result = sender.deliver(
+            f"{receiver.url}/hook?token=s3cret",
+            message_id="msg_1",
+            payload=b"{}",
+            secrets=[new_webhook_secret()],
+            now=dt.datetime.now(dt.UTC),
+        )
+    client.close()
+
+    assert result.outcome is DeliveryOutcome.DELIVERED
+    assert "s3cret" not in caplog.text
