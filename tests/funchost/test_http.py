@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -109,3 +110,13 @@ def test_concurrent_requests_overlap(host: Host, route: str) -> None:
     # Both ran at the same time: each started before the other ended.
     assert first["start"] < second["end"]
     assert second["start"] < first["end"]
+
+
+def test_the_listening_socket_is_tcp_so_responses_are_not_delayed_by_nagle() -> None:
+    # asyncio sets TCP_NODELAY only on sockets created with IPPROTO_TCP; protocol 0 made
+    # every response wait for the client's delayed ACK (about 40 ms).
+    sock = Host(port=0)._listen()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
