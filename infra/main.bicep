@@ -297,6 +297,8 @@ var appSettings = {
   SWEEP_BATCH_SIZE: '100'
   SWEEP_STALE_MESSAGE_SECONDS: '300'
   JOB_DEADLINE_MINUTES: '60'
+  // Sync functions share the worker's thread pool: room for 24 queue invocations and HTTP.
+  PYTHON_THREADPOOL_THREAD_COUNT: '32'
 }
 
 module functionApp 'modules/function-app.bicep' = {

@@ -40,7 +40,7 @@ class UploadLimits:
 
 def check_resource_id(value: str, kind: str) -> None:
     """Tenant and project ids become blob path segments: anything odd is simply unknown."""
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise NotFound(f"{kind} not found", code=f"{kind}_not_found")
 
 

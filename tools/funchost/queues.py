@@ -21,7 +21,7 @@ from typing import Any
 import azure.functions as func
 from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.functions.queue import QueueMessage as FuncQueueMessage
-from azure.storage.queue import QueueClient, QueueMessage
+from azure.storage.queue import LinearRetry, QueueClient, QueueMessage
 
 from .config import QueueOptions
 from .invoker import Invoker
@@ -49,8 +49,16 @@ def decode(content: str, encoding: str) -> bytes:
 
 
 def open_queue(connection_string: str, queue_name: str) -> QueueClient:
-    """A queue client that sends and receives message text as is (encoding is done here)."""
-    return QueueClient.from_connection_string(connection_string, queue_name)
+    """A queue client that sends and receives message text as is (encoding is done here).
+
+    Short retries: the SDK's default backoff starts at 15 s, which stalls the listeners
+    long after the storage account is back; the poll loop retries anyway.
+    """
+    return QueueClient.from_connection_string(
+        connection_string,
+        queue_name,
+        retry_policy=LinearRetry(backoff=1, random_jitter_range=1, retry_total=2),
+    )
 
 
 def ensure_queue(client: QueueClient) -> None:
