@@ -1,0 +1,101 @@
+"""Status latency: 16 concurrent pollers (aiohttp) reading completed jobs, flat out.
+
+Each poller sends its next request as soon as the previous answer arrived (a closed
+loop), so the host is saturated and, by Little's law, latency ~ 16 / throughput. One
+poller alone is measured too, as the unloaded reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import aiohttp
+
+from bench.client import Uploader, multipart, wait_for_jobs
+from bench.measure import Figure, Summary, ms
+from bench.plan import Plan
+from bench.scenarios import Result
+from bench.stack import Stack
+from tests.support.app_host import API_KEY, AppHost
+from tests.support.pdf_factory import make_large_pdf
+
+POLLERS = 16
+WARMUP = 50
+GOAL_P95_MS = 20.0
+
+
+async def _poll(host: AppHost, job_ids: list[str], requests: int, pollers: int) -> tuple[list[float], float]:
+    """``requests`` GETs spread over ``pollers`` loops; (latencies in s, wall seconds)."""
+    urls = itertools.cycle([host.status_url(job_id) for job_id in job_ids])
+    remaining = requests
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=pollers)
+    async with aiohttp.ClientSession(connector=connector, headers={"X-API-Key": API_KEY}) as session:
+
+        async def poller() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                url = next(urls)
+                started = time.perf_counter()
+                async with session.get(url) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"status answered {response.status}")
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(poller() for _ in range(pollers)))
+        return latencies, time.perf_counter() - started
+
+
+def run(stack: Stack, plan: Plan) -> Result:
+    result = Result("status", f"2. Status with {POLLERS} concurrent pollers (completed jobs)")
+    with stack.host("status") as host:
+        body = multipart([make_large_pdf(100 * 1024)])
+        with Uploader(host) as uploader:
+            job_ids = [uploader.upload(body)[1] for _ in range(plan.status_jobs)]
+        wait_for_jobs(stack.jobs(host), job_ids, host=host, timeout=120)
+        asyncio.run(_poll(host, job_ids, WARMUP, POLLERS))
+        single, _ = asyncio.run(_poll(host, job_ids, plan.status_requests_single, 1))
+        with stack.measuring(host) as meter:
+            loaded, wall = asyncio.run(_poll(host, job_ids, plan.status_requests, POLLERS))
+    one, many = Summary.of(ms(single)), Summary.of(ms(loaded))
+    rate = len(loaded) / wall
+    result.add(
+        Figure("status.c16.p50", f"status p50 at {POLLERS} pollers", many.p50, "ms", None, scenario="status")
+    )
+    result.add(
+        Figure(
+            "status.c16.p95",
+            f"status p95 at {POLLERS} pollers",
+            many.p95,
+            "ms",
+            GOAL_P95_MS,
+            "<",
+            scenario="status",
+        )
+    )
+    result.add(
+        Figure(
+            "status.c16.rate",
+            f"status requests/s at {POLLERS} pollers",
+            rate,
+            "req/s",
+            None,
+            scenario="status",
+        )
+    )
+    result.add(Figure("status.c1.p50", "status p50, one poller", one.p50, "ms", None, scenario="status"))
+    result.add(Figure("status.c1.p95", "status p95, one poller", one.p95, "ms", None, scenario="status"))
+    result.details += [
+        f"{POLLERS} pollers: {many.brief()}, max {many.max:.0f} ms, {rate:.0f} req/s; "
+        f"one poller: {one.brief()}",
+        f"Little's law: {POLLERS} in flight / {rate:.0f} req/s = {POLLERS / rate * 1000:.0f} ms mean latency "
+        f"(measured mean {many.mean:.0f} ms): at {POLLERS} pollers the figure is the host's throughput, "
+        f"p95 < {GOAL_P95_MS:.0f} ms needs about {POLLERS / (GOAL_P95_MS / 1000):.0f} req/s",
+        meter.describe(),
+    ]
+    return result
