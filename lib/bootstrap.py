@@ -23,6 +23,7 @@ from lib.adapters.tenant_store import TenantStore
 from lib.adapters.webhook_sender import WebhookSender, build_http_client
 from lib.domain.parsing import ReportParser
 from lib.domain.webhook_urls import Resolver, system_resolver
+from lib.services.auth import Authenticator
 from lib.services.context import Context
 from lib.settings import Settings
 
@@ -67,6 +68,7 @@ def build_context(
         jobs=jobs,
         deliveries=deliveries,
         tenants=tenants,
+        auth=Authenticator(tenants, settings.auth_cache_seconds),
         blobs=ReportBlobs(blob_service(settings).get_container_client(settings.container_name)),
         parse_queue=JobQueue(queues, settings.parse_queue_name),
         webhook_queue=JobQueue(queues, settings.webhook_queue_name),

@@ -87,6 +87,9 @@ class Settings(BaseModel):
     sweep_stale_message_seconds: Positive = Field(default=300, alias="SWEEP_STALE_MESSAGE_SECONDS")
     job_deadline_minutes: Positive = Field(default=60, alias="JOB_DEADLINE_MINUTES")
 
+    # How long an API key and a project's existence are remembered per process (0: not at all).
+    auth_cache_seconds: float = Field(default=30.0, ge=0, le=300, alias="AUTH_CACHE_SECONDS")
+
     max_file_mb: PositiveFloat = Field(default=25.0, alias="MAX_FILE_MB")
     max_upload_mb: PositiveFloat = Field(default=50.0, alias="MAX_UPLOAD_MB")
     max_files: Positive = Field(default=10, alias="MAX_FILES")

@@ -75,6 +75,7 @@ def revoke_api_key(ctx: Context, key_id: str) -> None:
     """Revoke a key by its id (the 12 hex characters after ``mrp_``)."""
     if not ctx.tenants.revoke_key(key_id, ctx.clock()):
         raise NotFound(f"no active key {key_id}", code="api_key_not_found")
+    ctx.auth.forget_key(key_id)
 
 
 def register_api_key(ctx: Context, tenant_id: str, plaintext: str) -> None:

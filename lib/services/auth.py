@@ -1,28 +1,96 @@
-"""Who is calling: an ``X-API-Key`` resolved to its tenant."""
+"""Who is calling: an ``X-API-Key`` resolved to its tenant, and the project a request names.
+
+Every upload and status request needs these answers, and they change rarely, so
+:class:`Authenticator` keeps what the database said for ``ttl_seconds``. The
+secret is still checked against the stored hash on every request; only the
+look-up is saved. What a cache costs: a key revoked by another process keeps
+working there for up to ``ttl_seconds`` (one revoked through this process's
+:meth:`Authenticator.forget_key` stops at once). Unknown keys are never cached,
+so a new key works at once and made-up key ids cannot crowd out real ones.
+"""
 
 from __future__ import annotations
 
-from lib.adapters.tenant_store import TenantStore
+import threading
+import time
+from collections.abc import Callable, Hashable
+
+from cachetools import TTLCache
+
+from lib.adapters.tenant_store import StoredKey, TenantStore
 from lib.domain.api_keys import parse_key, secret_matches
 from lib.domain.errors import AuthenticationFailed, NotFound
 
-
-def authenticate(tenants: TenantStore, api_key: str | None) -> str:
-    """The tenant id the key belongs to; :class:`AuthenticationFailed` when it is missing or wrong."""
-    if not api_key:
-        raise AuthenticationFailed("missing X-API-Key header", code="missing_api_key")
-    presented = parse_key(api_key)
-    stored = tenants.find_key(presented.key_id) if presented else None
-    if presented is None or stored is None or not secret_matches(presented, stored.secret_sha256):
-        raise AuthenticationFailed("invalid API key", code="invalid_api_key")
-    return stored.tenant_id
+# Keys and projects of every tenant one instance serves; least recently used go first.
+CACHE_ENTRIES = 4096
 
 
-def authenticate_for_tenant(tenants: TenantStore, api_key: str | None, tenant_id: str) -> None:
-    """Authenticate, then require the key's tenant to be ``tenant_id``.
+class Authenticator:
+    """API keys and project existence, read through a short-lived in-process cache."""
 
-    Another tenant's id answers like an unknown one (404), so a key cannot be used
-    to learn which tenants exist.
-    """
-    if authenticate(tenants, api_key) != tenant_id:
-        raise NotFound("tenant not found", code="tenant_not_found")
+    def __init__(
+        self,
+        tenants: TenantStore,
+        ttl_seconds: float,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._tenants = tenants
+        self._cache: TTLCache[Hashable, StoredKey | bool] | None = (
+            TTLCache(CACHE_ENTRIES, ttl_seconds, timer) if ttl_seconds > 0 else None
+        )
+        self._lock = threading.Lock()
+
+    def tenant_of(self, api_key: str | None) -> str:
+        """The tenant id the key belongs to; :class:`AuthenticationFailed` when it is missing or wrong."""
+        if not api_key:
+            raise AuthenticationFailed("missing X-API-Key header", code="missing_api_key")
+        presented = parse_key(api_key)
+        stored = self._key(presented.key_id) if presented else None
+        if presented is None or stored is None or not secret_matches(presented, stored.secret_sha256):
+            raise AuthenticationFailed("invalid API key", code="invalid_api_key")
+        return stored.tenant_id
+
+    def require_tenant(self, api_key: str | None, tenant_id: str) -> None:
+        """Authenticate, then require the key's tenant to be ``tenant_id``.
+
+        Another tenant's id answers like an unknown one (404), so a key cannot be used
+        to learn which tenants exist.
+        """
+        if self.tenant_of(api_key) != tenant_id:
+            raise NotFound("tenant not found", code="tenant_not_found")
+
+    def require_project(self, tenant_id: str, project_id: str) -> None:
+        """:class:`NotFound` unless the tenant has this project."""
+        found = self._cached(("project", tenant_id, project_id))
+        if found is None:
+            found = self._tenants.get_project(tenant_id, project_id) is not None
+            if found:
+                self._remember(("project", tenant_id, project_id), True)
+        if not found:
+            raise NotFound("project not found", code="project_not_found")
+
+    def forget_key(self, key_id: str) -> None:
+        """Drop a key from this process's cache (it was just revoked here)."""
+        if self._cache is not None:
+            with self._lock:
+                self._cache.pop(("key", key_id), None)
+
+    def _key(self, key_id: str) -> StoredKey | None:
+        stored = self._cached(("key", key_id))
+        if isinstance(stored, StoredKey):
+            return stored
+        found = self._tenants.find_key(key_id)
+        if found is not None:
+            self._remember(("key", key_id), found)
+        return found
+
+    def _cached(self, entry: Hashable) -> StoredKey | bool | None:
+        if self._cache is None:
+            return None
+        with self._lock:
+            return self._cache.get(entry)
+
+    def _remember(self, entry: Hashable, value: StoredKey | bool) -> None:
+        if self._cache is not None:
+            with self._lock:
+                self._cache[entry] = value

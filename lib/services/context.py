@@ -19,6 +19,7 @@ from lib.domain.jobs import RetryPolicy
 from lib.domain.parsing import ReportParser
 from lib.domain.uploads import UploadLimits
 from lib.domain.webhook_urls import Resolver
+from lib.services.auth import Authenticator
 from lib.settings import Settings
 
 
@@ -29,13 +30,15 @@ class Context:
     ``clock`` returns an aware UTC datetime; ``rng`` drives backoff jitter;
     ``worker_id`` names this process in leases and job history; ``mongo`` is the
     client the stores share, closed by :meth:`close` with the webhook HTTP client.
-    ``resolve`` turns a host name into addresses for the webhook URL guard.
+    ``resolve`` turns a host name into addresses for the webhook URL guard;
+    ``auth`` answers who is calling, from ``tenants`` through a short-lived cache.
     """
 
     settings: Settings
     jobs: JobStore
     deliveries: DeliveryStore
     tenants: TenantStore
+    auth: Authenticator
     blobs: ReportBlobs
     parse_queue: JobQueue
     webhook_queue: JobQueue

@@ -13,7 +13,6 @@ from lib.adapters.webhook_sender import DeliveryOutcome, DeliveryResult, webhook
 from lib.domain.errors import Conflict, DependencyUnavailable, NotFound
 from lib.domain.jobs import Job, JobStatus
 from lib.domain.webhooks import DeliveryAttempt, PayloadMode, WebhookState, event_for, new_delivery
-from lib.services.auth import authenticate
 from lib.services.context import Context
 from lib.services.presenter import present_job, present_thin
 
@@ -137,7 +136,7 @@ def _record(
 
 def redeliver(ctx: Context, *, api_key: str | None, job_id: str) -> dict[str, Any]:
     """Queue a fresh delivery (new ``webhook-id``) of an ended job's notification."""
-    tenant_id = authenticate(ctx.tenants, api_key)
+    tenant_id = ctx.auth.tenant_of(api_key)
     job = ctx.jobs.get_for_tenant(job_id, tenant_id)
     if job is None:
         raise NotFound("job not found", code="job_not_found")

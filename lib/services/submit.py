@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from bson import ObjectId
 
 from lib.adapters.local_parser import inspect_pdf
-from lib.domain.errors import DependencyUnavailable, InvalidRequest, NotFound, PermanentParseError
+from lib.domain.errors import DependencyUnavailable, InvalidRequest, PermanentParseError
 from lib.domain.jobs import Job, JobStatus, StoredFile
 from lib.domain.uploads import MB, UploadedFile, check_files, check_resource_id, check_webhook_url
 from lib.domain.webhook_urls import check_webhook_target
-from lib.services.auth import authenticate_for_tenant
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
 
@@ -56,9 +55,8 @@ def submit_report(
     """
     check_resource_id(tenant_id, "tenant")
     check_resource_id(project_id, "project")
-    authenticate_for_tenant(ctx.tenants, api_key, tenant_id)
-    if ctx.tenants.get_project(tenant_id, project_id) is None:
-        raise NotFound("project not found", code="project_not_found")
+    ctx.auth.require_tenant(api_key, tenant_id)
+    ctx.auth.require_project(tenant_id, project_id)
     check_files(files, ctx.upload_limits)
     webhook_url = check_webhook_url(webhook_url)
     if webhook_url is not None:

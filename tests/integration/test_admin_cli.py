@@ -12,7 +12,6 @@ from pymongo import MongoClient
 
 from lib.bootstrap import build_context
 from lib.domain.errors import AuthenticationFailed
-from lib.services.auth import authenticate
 from lib.settings import Settings
 from tools.services import PROJECT_ROOT
 
@@ -45,7 +44,7 @@ def test_bootstrap_issues_a_working_key_stored_only_as_a_hash(
     key = result.stdout.strip()
     ctx = build_context(settings)
     try:
-        assert authenticate(ctx.tenants, key) == "tenant-009"
+        assert ctx.auth.tenant_of(key) == "tenant-009"
         assert ctx.tenants.get_project("tenant-009", "project-009") is not None
     finally:
         ctx.close()
@@ -73,6 +72,6 @@ def test_a_revoked_key_no_longer_authenticates(app_settings: dict[str, str], set
     ctx = build_context(settings)
     try:
         with pytest.raises(AuthenticationFailed):
-            authenticate(ctx.tenants, key)
+            ctx.auth.tenant_of(key)
     finally:
         ctx.close()

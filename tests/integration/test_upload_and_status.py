@@ -191,6 +191,17 @@ def test_a_revoked_key_stops_working(app_env: Callable[..., None], tenant: Crede
     assert response.status_code == 401
 
 
+def test_a_key_revoked_through_this_process_stops_at_once_though_it_was_cached(
+    app_env: Callable[..., None], tenant: Credentials, pdf: bytes
+) -> None:
+    accepted = upload_report(upload_request("tenant-001", "project-001", [pdf], api_key=tenant.api_key))
+    admin.revoke_api_key(context(), tenant.api_key.split("_")[1])
+
+    refused = upload_report(upload_request("tenant-001", "project-001", [pdf], api_key=tenant.api_key))
+
+    assert (accepted.status_code, refused.status_code) == (202, 401)
+
+
 BAD_UPLOADS: list[tuple[str, dict[str, Any], int, str]] = [
     ("no file", {"files": []}, 400, "missing_file"),
     ("empty file", {"files": [b""]}, 400, "empty_file"),
