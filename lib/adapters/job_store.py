@@ -18,6 +18,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from lib.adapters.delivery_store import delivery_from_doc, delivery_to_doc
 from lib.adapters.mongo_client import from_fields, mongo_call
@@ -44,6 +45,9 @@ JOBS = "parsing_jobs"
 # Tolerated difference between the clocks of the workers (and the queue's delays).
 CLOCK_SLACK = timedelta(seconds=5)
 REPORTS = "parsed_reports"
+# The status of a marker that holds a refused upload's job id, so that its insert, if the
+# server applies it late, fails on the duplicate id. Never a job: reads by id skip it.
+REFUSED = "refused"
 
 # collection -> [(name, [(field, direction)], create_index options)]
 IndexPlan = dict[str, list[tuple[str, list[tuple[str, int]], dict[str, Any]]]]
@@ -96,7 +100,7 @@ class JobStore:
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, or ``None``."""
-        doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id}))
+        doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id, "status": {"$ne": REFUSED}}))
         return _job_from_doc(doc) if doc else None
 
     def get_for_tenant(self, job_id: str, tenant_id: str) -> Job | None:
@@ -115,6 +119,23 @@ class JobStore:
         """Store a new job (status pending, message not yet sent)."""
         doc = _job_to_doc(job)
         mongo_call(lambda: self._jobs.insert_one(doc))
+
+    def stored_or_refused(self, job_id: str, now: datetime) -> bool:
+        """After an insert that failed without saying whether it was applied: is the job stored?
+
+        A time-out or a dropped connection does not mean the insert failed: the server
+        may have applied it, or may still apply it later. One upsert settles which:
+        a job already there is left alone (``True``); otherwise a ``refused`` marker
+        takes the id (``False``), and an insert that arrives later fails on it.
+        """
+        marker = {"status": REFUSED, "created_at": now, "updated_at": now}
+        try:
+            result = mongo_call(
+                lambda: self._jobs.update_one({"_id": job_id}, {"$setOnInsert": marker}, upsert=True)
+            )
+        except DuplicateKeyError:
+            return True  # the late insert landed between the upsert's look-up and its write
+        return result.upserted_id is None
 
     def mark_message_sent(self, job_id: str, now: datetime) -> None:
         """Record that the job's queue message went out (the outbox's last step)."""

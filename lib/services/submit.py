@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bson import ObjectId
 
 from lib.adapters.local_parser import inspect_pdf
-from lib.domain.errors import DependencyUnavailable, InvalidRequest, PermanentParseError
+from lib.domain.errors import DependencyThrottled, DependencyUnavailable, InvalidRequest, PermanentParseError
 from lib.domain.jobs import Job, JobStatus, StoredFile
 from lib.domain.uploads import MB, UploadedFile, check_files, check_resource_id, check_webhook_url
 from lib.domain.webhook_urls import check_webhook_target
@@ -98,7 +98,13 @@ def submit_report(
 
 
 def _store_files_and_job(ctx: Context, job: Job, files: Sequence[UploadedFile]) -> None:
-    """Write the blobs, then the job; on failure leave no blob behind that no job points to."""
+    """Write the blobs, then the job; on failure leave no blob behind that no job points to.
+
+    An insert that fails without saying whether it was applied (a time-out, a dropped
+    connection) is settled before answering: if the job is stored after all the
+    upload is accepted; if not, its id is marked refused, so the insert cannot
+    surface later as a job the client was told does not exist.
+    """
     written: list[str] = []
     try:
         for meta, item in zip(job.files, files, strict=True):
@@ -106,7 +112,7 @@ def _store_files_and_job(ctx: Context, job: Job, files: Sequence[UploadedFile]) 
             written.append(meta.blob_name)
         ctx.jobs.insert(job)
     except BaseException as exc:
-        if isinstance(exc, DependencyUnavailable) and written and _inserted_after_all(ctx, job.id):
+        if _unclear_insert(exc, written, job) and _stored_after_all(ctx, job):
             log.warning("Job %s: the insert answered with an error but was applied; accepted", job.id)
             return
         left = ctx.blobs.delete_quietly(written)
@@ -116,9 +122,23 @@ def _store_files_and_job(ctx: Context, job: Job, files: Sequence[UploadedFile]) 
         raise
 
 
-def _inserted_after_all(ctx: Context, job_id: str) -> bool:
-    """Whether an insert whose answer was lost (a time-out) reached the database after all."""
+def _unclear_insert(exc: BaseException, written: list[str], job: Job) -> bool:
+    """Whether the insert ran and failed in a way that may still have stored the job.
+
+    Throttling (16500) is an answer: a throttled request is not run.
+    """
+    return (
+        len(written) == len(job.files)
+        and isinstance(exc, DependencyUnavailable)
+        and not isinstance(exc, DependencyThrottled)
+    )
+
+
+def _stored_after_all(ctx: Context, job: Job) -> bool:
+    """Whether the job is stored; ``False`` once its id is marked refused, or when that is unknown."""
     try:
-        return ctx.jobs.get(job_id) is not None
+        return ctx.jobs.stored_or_refused(job.id, ctx.clock())
     except DependencyUnavailable:
+        # Still unreachable: the insert may yet be applied late (see the README's limits).
+        log.warning("Job %s: refused without a marker; a late insert of it would fail the job", job.id)
         return False

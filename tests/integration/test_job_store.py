@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from pymongo import MongoClient
+from pymongo.errors import DuplicateKeyError
 
 from lib.domain.errors import DependencyThrottled, LeaseLost
 from lib.domain.jobs import AttemptOutcome, JobError, JobStatus
@@ -209,3 +210,17 @@ def test_indexes_declared_elsewhere_under_other_names_are_reused(ctx: Context, s
     assert "generated_by_infrastructure" in names
     assert "status_created" not in names
     assert {"tenant_created", "status_lease_expiry", "webhook_state_next"} <= names
+
+
+def test_an_unclear_insert_is_settled_one_way_or_the_other(ctx: Context) -> None:
+    jobs = ctx.jobs
+    stored, lost = new_job(), new_job()
+    jobs.insert(stored)
+    now = stored.created_at
+
+    assert jobs.stored_or_refused(stored.id, now) is True
+    assert jobs.stored_or_refused(lost.id, now) is False
+    with pytest.raises(DuplicateKeyError):
+        jobs.insert(lost)  # the insert arriving late, after the upload was refused
+    assert jobs.get(stored.id) == stored
+    assert jobs.get(lost.id) is None

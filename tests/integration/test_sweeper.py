@@ -192,3 +192,11 @@ def test_one_bad_job_does_not_stop_the_batch(
     assert sorted(body["job_id"] for body in drain(parse_queue_client(settings))) == sorted(
         job.id for job in jobs
     )
+
+
+def test_a_refused_uploads_marker_is_left_alone(ctx: Context) -> None:
+    assert ctx.jobs.stored_or_refused("66f000000000000000000001", ctx.clock()) is False
+
+    summary = sweep(ctx, ctx.clock() + timedelta(days=2))
+
+    assert summary == {}  # not re-sent, not failed past its deadline, and no error reading it

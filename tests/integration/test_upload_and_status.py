@@ -46,8 +46,14 @@ def blob_names(settings: Settings) -> list[str]:
 
 
 def stored_jobs(settings: Settings) -> list[dict[str, Any]]:
+    """The jobs; a refused upload's marker (status ``refused``) is not one."""
     with MongoClient(settings.mongodb_uri) as client:
-        return list(client[settings.mongodb_database]["parsing_jobs"].find())
+        return list(client[settings.mongodb_database]["parsing_jobs"].find({"status": {"$ne": "refused"}}))
+
+
+def refused_markers(settings: Settings) -> list[dict[str, Any]]:
+    with MongoClient(settings.mongodb_uri) as client:
+        return list(client[settings.mongodb_database]["parsing_jobs"].find({"status": "refused"}))
 
 
 def messages(settings: Settings) -> int:
@@ -281,6 +287,42 @@ def test_database_down_at_insert_is_503_and_leaves_no_blob(
     assert response.status_code == 503
     assert body_of(response)["error"]["code"] == "dependency_unavailable"
     assert_nothing_written(settings)
+    # The insert may have been applied without an answer: its id is taken, so it cannot land later.
+    [marker] = refused_markers(settings)
+    assert set(marker) == {"_id", "status", "created_at", "updated_at"}
+
+
+def test_an_insert_applied_but_answered_with_an_error_is_accepted(
+    app_env: Callable[..., None], tenant: Credentials, settings: Settings, pdf: bytes, failpoints: FailPoints
+) -> None:
+    context()
+    failpoints.write_concern_timeout(["insert"], times=1)
+
+    response = upload_report(upload_request("tenant-001", "project-001", [pdf], api_key=tenant.api_key))
+
+    failpoints.clear()
+    assert response.status_code == 202
+    [job] = stored_jobs(settings)
+    assert job["_id"] == body_of(response)["job_id"]
+    assert job["message_sent"] is True
+    assert blob_names(settings) == [job["files"][0]["blob_name"]]
+    assert refused_markers(settings) == []
+
+
+def test_a_refused_uploads_marker_is_never_a_job(
+    app_env: Callable[..., None], tenant: Credentials, settings: Settings, pdf: bytes, failpoints: FailPoints
+) -> None:
+    ctx = context()
+    failpoints.close_connection(["insert"], times=1)
+    refused = upload_report(upload_request("tenant-001", "project-001", [pdf], api_key=tenant.api_key))
+    failpoints.clear()
+    [marker] = refused_markers(settings)
+
+    status = get_job_status(status_request(marker["_id"], api_key=tenant.api_key))
+
+    assert refused.status_code == 503
+    assert ctx.jobs.get(marker["_id"]) is None
+    assert (status.status_code, body_of(status)["error"]["code"]) == (404, "job_not_found")
 
 
 def test_database_throttling_at_insert_is_503_with_retry_after(

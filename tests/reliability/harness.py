@@ -253,6 +253,14 @@ class DedicatedMongoDB:
 # -- database faults aimed at the app ----------------------------------------------------------------
 
 
+# The jobs in ``parsing_jobs``: a refused upload's marker (status ``refused``) is not one.
+JOBS_ONLY: Document = {"status": {"$ne": "refused"}}
+
+
+def job_count(db: Database[Document]) -> int:
+    return db["parsing_jobs"].count_documents(JOBS_ONLY)
+
+
 class AppFailPoints:
     """``configureFailPoint failCommand`` scoped to the app's connections (``appName``).
 
@@ -350,7 +358,7 @@ def assert_error_envelope(
 
 
 def jobs_by_id(db: Database[Document], ids: Iterable[str] | None = None) -> dict[str, Document]:
-    query: Document = {} if ids is None else {"_id": {"$in": list(ids)}}
+    query: Document = JOBS_ONLY if ids is None else {"_id": {"$in": list(ids)}}
     return {doc["_id"]: doc for doc in db["parsing_jobs"].find(query)}
 
 
@@ -420,7 +428,9 @@ def blob_names_of(host: AppHost) -> list[str]:
 def assert_no_orphan_blobs(host: AppHost, db: Database[Document]) -> None:
     """Every blob belongs to a stored job that lists it, and every stored job's files exist."""
     blobs = set(blob_names_of(host))
-    listed = {item["blob_name"] for doc in db["parsing_jobs"].find({}, {"files": 1}) for item in doc["files"]}
+    listed = {
+        item["blob_name"] for doc in db["parsing_jobs"].find(JOBS_ONLY, {"files": 1}) for item in doc["files"]
+    }
     assert blobs - listed == set(), (
         f"blobs no job points to (a half-written upload): {sorted(blobs - listed)}"
     )

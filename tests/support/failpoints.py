@@ -28,6 +28,20 @@ class FailPoints:
         """Drop the connection instead of answering the next ``times`` of ``commands``."""
         self._set({"times": times}, {"failCommands": commands, "closeConnection": True})
 
+    def write_concern_timeout(self, commands: list[str], times: int) -> None:
+        """Apply the next ``times`` writes of ``commands``, then answer "waiting for replication timed out"."""
+        self._set(
+            {"times": times},
+            {
+                "failCommands": commands,
+                "writeConcernError": {
+                    "code": 64,
+                    "errmsg": "waiting for replication timed out",
+                    "errInfo": {"wtimeout": True},
+                },
+            },
+        )
+
     def clear(self) -> None:
         self._admin.command("configureFailPoint", "failCommand", mode="off")
 

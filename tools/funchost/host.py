@@ -176,7 +176,7 @@ class Host:
         return uvicorn.Config(
             app,
             lifespan="off",
-            http="h11",
+            http="httptools",
             ws="none",
             log_config=None,
             access_log=False,
