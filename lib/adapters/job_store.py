@@ -116,7 +116,7 @@ class JobStore:
     # -- creation and the outbox ---------------------------------------------------------
 
     def insert(self, job: Job) -> None:
-        """Store a new job (status pending, message not yet sent)."""
+        """Store a new job (status pending; ``message_sent`` as the job says)."""
         doc = _job_to_doc(job)
         mongo_call(lambda: self._jobs.insert_one(doc))
 
@@ -137,12 +137,11 @@ class JobStore:
             return True  # the late insert landed between the upsert's look-up and its write
         return result.upserted_id is None
 
-    def mark_message_sent(self, job_id: str, now: datetime) -> None:
-        """Record that the job's queue message went out (the outbox's last step)."""
+    def mark_message_unsent(self, job_id: str) -> None:
+        """Record that the message a pending job was stored with could not be sent."""
         mongo_call(
             lambda: self._jobs.update_one(
-                {"_id": job_id, "status": JobStatus.PENDING.value},
-                {"$set": {"message_sent": True, "message_sent_at": now}},
+                {"_id": job_id, "status": JobStatus.PENDING.value}, {"$set": {"message_sent": False}}
             )
         )
 
@@ -204,14 +203,14 @@ class JobStore:
         )
 
     def release_for_retry(self, job: Job, now: datetime, error: JobError, next_attempt_at: datetime) -> Job:
-        """processing -> pending after a transient error; the new message is still to be sent."""
+        """processing -> pending after a transient error; its delayed message goes out next."""
         return self._finish_attempt(
             job,
             now,
             JobStatus.PENDING,
             AttemptOutcome.RETRY,
             error=error,
-            extra={"next_attempt_at": next_attempt_at, "message_sent": False},
+            extra={"next_attempt_at": next_attempt_at, "message_sent": True, "message_sent_at": now},
         )
 
     def fail(self, job: Job, now: datetime, error: JobError) -> Job:
@@ -261,7 +260,7 @@ class JobStore:
         """processing -> pending for a job whose worker vanished (its lease expired).
 
         Conditional on the expired lease's token, so a worker or claim that got there
-        first wins; the message is still to be sent.
+        first wins; its message goes out next.
         """
         if job.lease is None:
             raise LeaseLost(job.id)
@@ -274,7 +273,8 @@ class JobStore:
                     "$set": {
                         "status": JobStatus.PENDING.value,
                         "lease": None,
-                        "message_sent": False,
+                        "message_sent": True,
+                        "message_sent_at": now,
                         "next_attempt_at": now,
                         "updated_at": now,
                         f"history.{index}.ended_at": now,

@@ -12,20 +12,23 @@ log = logging.getLogger(__name__)
 
 
 def dispatch_job(ctx: Context, job_id: str, delay: timedelta = timedelta(0)) -> bool:
-    """Send the job's message, then record it as sent. ``False`` when the send failed.
+    """Send the job's message; ``False`` when the send failed.
 
-    The job is already stored with ``message_sent: false``, so a failed send is
-    not lost: the sweeper sends the message of any job still marked unsent.
-    A failure to record the send only risks a duplicate message, which is harmless
-    because claims are conditional.
+    The write that made the job due (the upload's insert, a retry, a requeue)
+    already recorded the message as sent, which saves a write per message. A
+    failed send turns that back to ``message_sent: false``, and the sweeper sends
+    the message of a job marked unsent after ``OUTBOX_GRACE``. Should the process
+    die between that write and the send, or the turning back fail, the message is
+    not lost either: the sweeper re-sends any message that is
+    ``SWEEP_STALE_MESSAGE_SECONDS`` overdue.
     """
     try:
         ctx.parse_queue.send(job_id, delay)
     except DependencyUnavailable:
         log.warning("Queue message for job %s not sent; the sweeper will send it", job_id)
+        try:
+            ctx.jobs.mark_message_unsent(job_id)
+        except DependencyUnavailable:
+            log.warning("Job %s not marked unsent; the sweeper will send it once overdue", job_id)
         return False
-    try:
-        ctx.jobs.mark_message_sent(job_id, ctx.clock())
-    except DependencyUnavailable:
-        log.warning("Queue message for job %s sent but not recorded as sent", job_id)
     return True

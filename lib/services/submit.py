@@ -90,6 +90,8 @@ def submit_report(
         updated_at=now,
         webhook_url=webhook_url,
         next_attempt_at=now,
+        message_sent=True,  # by this request, right after the insert (see dispatch_job)
+        message_sent_at=now,
     )
     _store_files_and_job(ctx, job, files)
     dispatch_job(ctx, job_id)

@@ -99,9 +99,8 @@ def test_a_live_lease_blocks_a_second_claim(ctx: Context) -> None:
 
 
 def test_release_for_retry_then_claim_again(ctx: Context) -> None:
-    job = new_job()
+    job = new_job(message_sent=True, message_sent_at=T0)
     ctx.jobs.insert(job)
-    ctx.jobs.mark_message_sent(job.id, T0)
     claimed = ctx.jobs.claim(job.id, "worker-a", T0, LEASE)
     assert claimed is not None
 
@@ -110,7 +109,9 @@ def test_release_for_retry_then_claim_again(ctx: Context) -> None:
 
     assert released.status is JobStatus.PENDING
     assert released.next_attempt_at == retry_at
-    assert released.message_sent is False
+    assert (
+        released.message_sent is True
+    )  # recorded with the write; dispatch_job turns it back if the send fails
     assert released.history[0].outcome is AttemptOutcome.RETRY
     assert released.history[0].error_code == "gemini_unavailable"
     again = ctx.jobs.claim(job.id, "worker-b", retry_at, LEASE)

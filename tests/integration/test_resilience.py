@@ -16,8 +16,9 @@ from pymongo import MongoClient
 
 from functions.parse_queue import parse_job
 from lib.adapters.job_store import JobStore
+from lib.adapters.storage import JobQueue, queue_service
 from lib.bootstrap import context
-from lib.domain.errors import DependencyUnavailable
+from lib.domain.errors import DependencyUnavailable, TransientParseError
 from lib.domain.jobs import Job, JobError, JobStatus
 from lib.domain.parsing import ParseOutcome, ParseRequest
 from lib.domain.report_schema import ParsedReport
@@ -32,6 +33,7 @@ from tests.support.failpoints import FailPoints
 from tests.support.functions import parse_queue_client, receive
 from tests.support.jobs import new_job
 from tests.support.pdf_factory import SampleReport, make_report_pdf
+from tools.services import azurite_connection_string, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -214,3 +216,43 @@ def test_the_context_is_built_once_under_concurrency(app_env: Callable[..., None
         built = list(pool.map(lambda _: context(), range(16)))
 
     assert all(item is built[0] for item in built)
+
+
+def test_an_upload_whose_process_died_before_the_send_is_sent_once_overdue(
+    ctx: Context, settings: Settings
+) -> None:
+    """The job is stored as sent (the request sends right after the insert); the send never happened."""
+    now = ctx.clock()
+    job = new_job(created_at=now, updated_at=now, message_sent=True, message_sent_at=now, next_attempt_at=now)
+    ctx.jobs.insert(job)
+    stale = timedelta(seconds=settings.sweep_stale_message_seconds)
+
+    early = sweep(ctx, now + stale - timedelta(seconds=1))
+    overdue = sweep(ctx, now + stale + timedelta(seconds=1))
+
+    assert (early, overdue) == ({}, {"lost_requeued": 1})
+    message = receive(parse_queue_client(settings))
+    assert message is not None and json.loads(message.get_body())["job_id"] == job.id
+
+
+def test_a_retry_whose_message_cannot_be_sent_is_marked_unsent_for_the_sweeper(
+    ctx: Context, settings: Settings, azurite: Any, pdf: bytes
+) -> None:
+    job = new_job()
+    ctx.jobs.insert(job)
+    ctx.blobs.put(job.files[0].blob_name, pdf, sha256=job.files[0].sha256)
+    no_queue = azurite_connection_string(azurite.ports["blob"], free_port())
+    down = JobQueue(
+        queue_service(settings.model_copy(update={"storage_connection_string": no_queue})),
+        settings.parse_queue_name,
+    )
+
+    def unavailable() -> None:
+        raise TransientParseError("Gemini answered 503", code="gemini_unavailable")
+
+    worker = replace(ctx, parse_queue=down, parser=CallbackParser(unavailable))
+
+    assert process_job(worker, job.id) is ParseResult.RETRY_SCHEDULED
+
+    stored = ctx.jobs.get(job.id)
+    assert stored is not None and stored.status is JobStatus.PENDING and stored.message_sent is False
