@@ -69,6 +69,24 @@ class Uploader:
         job_id: str = response.json()["job_id"]
         return elapsed, job_id
 
+    def refused(self, body: Body) -> float:
+        """The same body with a malformed key: seconds until the 401 arrived.
+
+        The upload function parses the multipart body before it checks the key, and a
+        malformed key is refused without a database look-up, so this is the HTTP leg
+        alone: the body sent, received, handed to the function and parsed, a JSON answer.
+        """
+        started = time.perf_counter()
+        response = self.client.post(
+            self.host.reports_url,
+            content=body.data,
+            headers={"Content-Type": body.content_type, "X-API-Key": "not-a-key"},
+        )
+        elapsed = time.perf_counter() - started
+        if response.status_code != 401:
+            raise RuntimeError(f"a malformed key answered {response.status_code}: {response.text[:300]}")
+        return elapsed
+
 
 class HostGone(RuntimeError):
     """The app host exited while the bench was waiting for its work (stopped from outside, or crashed)."""
