@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -153,7 +153,8 @@ class JobStore:
         Returns the claimed job, or ``None`` when it is not claimable: unknown, final,
         leased to a live worker, out of attempts, or claimed by someone else first.
         The write is conditional on the status and the attempt count that were read,
-        so of two concurrent claims exactly one succeeds.
+        so of two concurrent claims exactly one succeeds, and the winner knows the
+        job's new state without reading it again.
         """
         job = self.get(job_id)
         if job is None or not _claimable(job, now):
@@ -181,7 +182,15 @@ class JobStore:
         )
         if result.matched_count == 0:
             return None
-        return self._get_leased(job_id, lease.token)
+        return replace(
+            job,
+            status=JobStatus.PROCESSING,
+            attempts=number,
+            lease=lease,
+            next_attempt_at=None,
+            history=tuple(history),
+            updated_at=now,
+        )
 
     def complete(
         self, job: Job, now: datetime, *, model: str, usage: TokenUsage | None, parse_ms: int
@@ -423,10 +432,6 @@ class JobStore:
         updated = self.get(job.id)
         assert updated is not None
         return updated
-
-    def _get_leased(self, job_id: str, token: str) -> Job | None:
-        doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id, "lease.token": token}))
-        return _job_from_doc(doc) if doc else None
 
 
 def _notification(job: Job, target: JobStatus, now: datetime) -> Document:

@@ -37,6 +37,7 @@ def test_a_pending_job_is_claimed_once(ctx: Context) -> None:
     assert claimed.lease is not None and claimed.lease.owner == "worker-a"
     assert claimed.lease.expires_at == T0 + LEASE
     assert [(a.number, a.worker, a.started_at) for a in claimed.history] == [(1, "worker-a", T0)]
+    assert claimed == ctx.jobs.get(job.id)  # the claim's view of the job is what is stored
     assert duplicate is None
 
 
