@@ -176,9 +176,9 @@ class Host:
         return uvicorn.Config(
             app,
             lifespan="off",
-            # Not httptools, though it is cheaper: it answers a header value with obs-text
-            # (0x80-0xFF) with a plain-text 400 before the app sees it, and it has no limit
-            # on the size of a header block (tests/reliability/test_hostile_input.py).
+            # Not httptools, though it is cheaper: it answers a header value holding bytes
+            # such as 0x7F or 0xFF with a plain-text 400 before the app sees it, and it has
+            # no limit on the size of a header block (tests/reliability/test_hostile_input.py).
             http="h11",
             ws="none",
             log_config=None,
