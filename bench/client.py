@@ -131,7 +131,6 @@ class JobTimes:
 
     job_id: str
     status: str
-    message_sent: float | None  # the upload's queue send was recorded
     started: float | None  # the first attempt claimed the job (status processing)
     completed: float | None
     parse_ms: float | None  # the parser call alone, measured by the worker
@@ -148,7 +147,6 @@ class JobTimes:
         return cls(
             job_id=doc["_id"],
             status=doc["status"],
-            message_sent=since(doc.get("message_sent_at")),
             started=since(history[0].get("started_at")) if history else None,
             completed=since(doc.get("completed_at")),
             parse_ms=doc.get("parse_ms"),

@@ -44,7 +44,7 @@ NOTES: dict[str, str] = {
     "overhead.p50": (
         "End to end minus parse time is dominated by the queue trigger's polling: an idle listener backs "
         "off to host.json `maxPollingInterval` (1 s), so a new message waits about half of that before it "
-        "is received (the 'message sent -> claimed' part of the breakdown). The app's own work (upload "
+        "is received (the 'upload answered -> claimed' part of the breakdown). The app's own work (upload "
         "side before the send, the worker around the parse) is a few tens of ms. What would close it: a "
         "shorter `maxPollingInterval` (100 ms is the shortest; up to ~0.9 million queue reads per idle "
         "instance per day and queue) or sending the first message through a queue output binding, "

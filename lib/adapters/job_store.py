@@ -343,11 +343,15 @@ class JobStore:
         }
         return self._find(query, limit)
 
-    def mark_resent(self, job_id: str, now: datetime, due: datetime) -> None:
-        """Record a re-sent message and when it is due, so it is not re-sent again too soon."""
+    def mark_resent(self, job: Job, now: datetime, due: datetime) -> None:
+        """Record a re-sent message and when it is due, so it is not re-sent again too soon.
+
+        Only while the job is still at the attempt it was found at: a worker that took the
+        re-sent message and scheduled a retry meanwhile has recorded a later due time.
+        """
         mongo_call(
             lambda: self._jobs.update_one(
-                {"_id": job_id, "status": JobStatus.PENDING.value},
+                {"_id": job.id, "status": JobStatus.PENDING.value, "attempts": job.attempts},
                 {"$set": {"message_sent": True, "message_sent_at": now, "next_attempt_at": due}},
             )
         )

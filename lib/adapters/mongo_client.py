@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import stamina
 from pymongo import MongoClient
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, OperationFailure, WTimeoutError
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, OperationFailure, WriteConcernError
 
 from lib.domain.errors import DependencyThrottled, DependencyUnavailable
 
@@ -27,12 +28,16 @@ log = logging.getLogger(__name__)
 
 THROTTLED = 16500
 _RETRY_AFTER = re.compile(r"RetryAfterMs=(\d+)")
-_UNAVAILABLE = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
+# A write concern error (a time-out among them) comes after the write was applied: like a
+# time-out, it leaves the caller not knowing, and callers treat it so.
+_UNAVAILABLE = (ConnectionFailure, ExecutionTimeout, WriteConcernError)
 
 # Bounded in-process retries on throttling only; anything longer belongs to the
 # caller (a 503 for a client, a re-enqueued message for a worker).
 THROTTLE_ATTEMPTS = 5
 THROTTLE_BUDGET_SECONDS = 10.0
+WAIT_INITIAL_SECONDS = 0.05
+WAIT_MAX_SECONDS = 2.0
 
 
 def from_fields(cls: type[T], doc: dict[str, Any]) -> T:
@@ -87,6 +92,8 @@ def mongo_call(operation: Callable[[], T]) -> T:
         except OperationFailure as exc:
             if exc.code != THROTTLED:
                 raise
+            first_wait = min(retry_after_seconds(exc) or WAIT_INITIAL_SECONDS, WAIT_MAX_SECONDS)
+        time.sleep(first_wait)
         return _retry_throttled(operation, THROTTLE_ATTEMPTS - 1)
     # Time-outs are OperationFailures too, so they are matched first.
     except _UNAVAILABLE as exc:
@@ -100,13 +107,13 @@ def mongo_call(operation: Callable[[], T]) -> T:
 
 
 def _retry_throttled(operation: Callable[[], T], attempts: int) -> T:
-    """Try again after a throttling answer, waiting the server's hint (or backing off)."""
+    """Try again after a throttling answer (waited for already), honouring each later hint."""
     for attempt in stamina.retry_context(
         on=_throttle_backoff,
         attempts=attempts,
         timeout=THROTTLE_BUDGET_SECONDS,
-        wait_initial=0.05,
-        wait_max=2.0,
+        wait_initial=WAIT_INITIAL_SECONDS,
+        wait_max=WAIT_MAX_SECONDS,
         wait_jitter=0.1,
     ):
         with attempt:

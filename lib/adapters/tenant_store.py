@@ -205,7 +205,10 @@ class TenantStore:
         return result.matched_count == 1
 
     def revoke_key(self, key_id: str, now: datetime) -> bool:
-        """Revoke a key at once; ``False`` if no active key has that id."""
+        """Mark a key revoked; ``False`` if no active key has that id.
+
+        Running instances remember a key they have seen for ``AUTH_CACHE_SECONDS``.
+        """
         result = mongo_call(
             lambda: self._tenants.update_one(
                 {"api_keys": {"$elemMatch": {"key_id": key_id, "revoked_at": None}}},

@@ -140,7 +140,11 @@ def _stored_after_all(ctx: Context, job: Job) -> bool:
     """Whether the job is stored; ``False`` once its id is marked refused, or when that is unknown."""
     try:
         return ctx.jobs.stored_or_refused(job.id, ctx.clock())
-    except DependencyUnavailable:
-        # Still unreachable: the insert may yet be applied late (see the README's limits).
-        log.warning("Job %s: refused without a marker; a late insert of it would fail the job", job.id)
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the upload is refused and its blobs go
+        # The insert may yet be applied late (see "How it works" in the README).
+        log.warning(
+            "Job %s: refused without a marker (%s); a late insert of it would fail the job",
+            job.id,
+            type(exc).__name__,
+        )
         return False

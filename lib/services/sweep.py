@@ -101,7 +101,7 @@ def _resend(ctx: Context, job: Job, now: datetime) -> bool:
     due = max(now, job.next_attempt_at or now)
     if not dispatch_job(ctx, job.id, due - now):
         return False
-    ctx.jobs.mark_resent(job.id, now, due)
+    ctx.jobs.mark_resent(job, now, due)
     return True
 
 

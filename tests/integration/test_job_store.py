@@ -226,3 +226,17 @@ def test_an_unclear_insert_is_settled_one_way_or_the_other(ctx: Context) -> None
         jobs.insert(lost)  # the insert arriving late, after the upload was refused
     assert jobs.get(stored.id) == stored
     assert jobs.get(lost.id) is None
+
+
+def test_recording_a_resend_never_overwrites_a_retry_scheduled_meanwhile(ctx: Context) -> None:
+    job = new_job(message_sent=True, next_attempt_at=T0)
+    ctx.jobs.insert(job)  # the sweeper found it overdue and is re-sending it (attempts 0)...
+    claimed = ctx.jobs.claim(job.id, "worker-a", T0, LEASE)  # ...a worker takes that message first
+    assert claimed is not None
+    retry_at = T0 + timedelta(minutes=10)
+    ctx.jobs.release_for_retry(claimed, T0, JobError("gemini_unavailable", "503"), retry_at)
+
+    ctx.jobs.mark_resent(job, T0, T0)
+
+    stored = ctx.jobs.get(job.id)
+    assert stored is not None and stored.next_attempt_at == retry_at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -22,6 +23,7 @@ from pymongo.errors import (
     NetworkTimeout,
     OperationFailure,
     ServerSelectionTimeoutError,
+    WriteConcernError,
     WTimeoutError,
 )
 
@@ -46,6 +48,7 @@ def raising(exc: Exception) -> Callable[[], None]:
         ServerSelectionTimeoutError("no server"),
         ExecutionTimeout("maxTimeMS"),
         WTimeoutError("write concern"),
+        WriteConcernError("write applied, replication unknown"),
     ],
 )
 def test_unreachable_mongodb_is_dependency_unavailable(exc: Exception) -> None:
@@ -63,13 +66,30 @@ def test_throttling_is_retried_then_reported_with_the_hint() -> None:
         calls.append(1)
         raise throttle
 
-    # The first try is a plain call; the retry context (without its waits in testing) makes the rest.
-    retries = THROTTLE_ATTEMPTS - 1
-    with stamina.set_testing(True, attempts=retries), pytest.raises(DependencyThrottled) as raised:
+    # Testing mode skips stamina's waits; cap=True keeps the code's own number of attempts.
+    with stamina.set_testing(True, attempts=100, cap=True), pytest.raises(DependencyThrottled) as raised:
         mongo_call(operation)
 
     assert len(calls) == THROTTLE_ATTEMPTS
     assert raised.value.retry_after_seconds == 0.12
+
+
+def test_the_first_retry_waits_for_the_servers_hint() -> None:
+    calls: list[float] = []
+    answers: list[Exception | str] = [
+        OperationFailure("Request rate is large. RetryAfterMs=150", code=16500),
+        "ok",
+    ]
+
+    def operation() -> str:
+        calls.append(time.monotonic())
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert mongo_call(operation) == "ok"
+    assert calls[1] - calls[0] >= 0.15
 
 
 def test_throttling_then_success_returns_the_result() -> None:
