@@ -13,6 +13,7 @@ URL fails the SSRF guard at delivery                  REFUSED    the guard's mes
 host does not resolve at delivery                     RETRY      may be a DNS hiccup
 any other status: 1xx, 3xx (not followed), 4xx, 5xx   RETRY      ``Retry-After`` on 429/503
 time-out (connect, read, write, pool)                 RETRY      "read timeout after 10.0 s"
+no complete answer within the attempt's budget        RETRY      "no answer within 30 s"
 connection refused / other transport error            RETRY      "connection refused"
 ====================================================  =========  ===========================
 
@@ -27,18 +28,21 @@ from being reused for another name that shares its IP.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import random
+import socket
 import ssl
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import Enum
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from secrets import token_bytes
-from typing import Final
+from typing import Any, Final
 
 import httpx
 from standardwebhooks import Webhook
@@ -100,16 +104,71 @@ def build_http_client(timeout_seconds: float) -> httpx.Client:
     )
 
 
+class _AttemptDeadline:
+    """Ends an exchange that is still going after ``seconds``, by shutting its socket down.
+
+    httpx's time-outs bound each step (connect, write, each read), so a receiver that
+    trickles its status line and headers a byte at a time never trips them and could
+    hold a worker thread until the function times out. httpcore reports the TCP stream
+    it opens through the ``trace`` request extension; a timer shuts that socket down
+    when the time is up, which ends a blocked read at once with a transport error.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _AttemptDeadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: remember the socket of the connection just opened."""
+        if event != "connection.connect_tcp.complete" or info.get("return_value") is None:
+            return
+        with self._lock:
+            self._socket = info["return_value"].get_extra_info("socket")
+            if self.expired:
+                self._shut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(OSError):  # closed already
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+
 class WebhookSender:
     """Signs and POSTs webhook payloads through an injected ``httpx.Client``.
 
     ``resolve`` is called at every delivery; see :mod:`lib.domain.webhook_urls`.
+    Each step of an attempt is bounded by the client's time-outs, and the whole
+    attempt by ``attempt_seconds`` (three times the client's read time-out unless given).
     """
 
-    def __init__(self, client: httpx.Client, policy: WebhookUrlPolicy, resolve: Resolver) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        policy: WebhookUrlPolicy,
+        resolve: Resolver,
+        *,
+        attempt_seconds: float | None = None,
+    ) -> None:
         self._client = client
         self._policy = policy
         self._resolve = resolve
+        self._attempt_seconds = attempt_seconds or 3 * (client.timeout.read or 10.0)
 
     def close(self) -> None:
         """Close the HTTP client (at shutdown)."""
@@ -142,23 +201,28 @@ class WebhookSender:
             return DeliveryResult(
                 DeliveryOutcome.RETRY if retry else DeliveryOutcome.REFUSED, error=exc.message
             )
-        try:
-            request = self._build_request(target, message_id, payload, secrets, now)
-            response = self._client.send(request, stream=True)
-        except httpx.InvalidURL:
-            return DeliveryResult(DeliveryOutcome.REFUSED, error="webhook_url cannot be requested")
-        except httpx.TimeoutException as exc:
-            phase = _TIMEOUT_PHASES.get(type(exc), "read")
-            seconds = getattr(self._client.timeout, phase)
-            return DeliveryResult(DeliveryOutcome.RETRY, error=f"{phase} timeout after {seconds} s")
-        except httpx.TransportError as exc:
-            return DeliveryResult(DeliveryOutcome.RETRY, error=_transport_error(exc))
-        try:
-            excerpt = _read_excerpt(response, deadline=time.monotonic() + (self._client.timeout.read or 10.0))
-        except httpx.HTTPError:
-            excerpt = None  # the status is what counts; the body was a courtesy
-        finally:
-            response.close()
+        with _AttemptDeadline(self._attempt_seconds) as deadline:
+            try:
+                request = self._build_request(target, message_id, payload, secrets, now, deadline.trace)
+                response = self._client.send(request, stream=True)
+            except httpx.InvalidURL:
+                return DeliveryResult(DeliveryOutcome.REFUSED, error="webhook_url cannot be requested")
+            except httpx.TimeoutException as exc:
+                phase = _TIMEOUT_PHASES.get(type(exc), "read")
+                seconds = getattr(self._client.timeout, phase)
+                return DeliveryResult(DeliveryOutcome.RETRY, error=f"{phase} timeout after {seconds} s")
+            except httpx.TransportError as exc:
+                if deadline.expired:
+                    return DeliveryResult(
+                        DeliveryOutcome.RETRY, error=f"no answer within {deadline.seconds:g} s"
+                    )
+                return DeliveryResult(DeliveryOutcome.RETRY, error=_transport_error(exc))
+            try:
+                excerpt = _read_excerpt(response)
+            except httpx.HTTPError:
+                excerpt = None  # the status is what counts; the body was a courtesy (or out of time)
+            finally:
+                response.close()
 
         status = response.status_code
         if 200 <= status < 300:
@@ -168,7 +232,13 @@ class WebhookSender:
         return DeliveryResult(outcome, status, 0, f"receiver answered {status}", hint, excerpt)
 
     def _build_request(
-        self, target: ResolvedTarget, message_id: str, payload: bytes, secrets: Sequence[str], now: datetime
+        self,
+        target: ResolvedTarget,
+        message_id: str,
+        payload: bytes,
+        secrets: Sequence[str],
+        now: datetime,
+        trace: Callable[[str, dict[str, Any]], None],
     ) -> httpx.Request:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
@@ -193,7 +263,9 @@ class WebhookSender:
             "webhook-timestamp": str(int(timestamp.timestamp())),
             "webhook-signature": signatures,
         }
-        extensions = {} if target.literal_ip or target.scheme != "https" else {"sni_hostname": target.host}
+        extensions: dict[str, Any] = {"trace": trace}
+        if target.scheme == "https" and not target.literal_ip:
+            extensions["sni_hostname"] = target.host
         return self._client.build_request(
             "POST", pinned, content=payload, headers=headers, extensions=extensions
         )
@@ -212,13 +284,13 @@ def _transport_error(exc: httpx.TransportError) -> str:
     return f"transport error ({type(exc).__name__})"
 
 
-def _read_excerpt(response: httpx.Response, deadline: float) -> str | None:
-    """At most :data:`RESPONSE_EXCERPT_BYTES` raw (undecoded) bytes of the body, read until
-    ``deadline`` (a ``time.monotonic()`` value) at the latest; the rest is never read."""
+def _read_excerpt(response: httpx.Response) -> str | None:
+    """At most :data:`RESPONSE_EXCERPT_BYTES` raw (undecoded) bytes of the body; the rest is
+    never read (the attempt's deadline ends a body that trickles)."""
     excerpt = b""
     for chunk in response.iter_raw():
         excerpt += chunk[: RESPONSE_EXCERPT_BYTES - len(excerpt)]
-        if len(excerpt) >= RESPONSE_EXCERPT_BYTES or time.monotonic() > deadline:
+        if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
             break
     return excerpt.decode("utf-8", errors="replace") or None
 

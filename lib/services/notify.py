@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 
 # The longest wait a receiver's Retry-After can impose (the last step of the schedule).
 MAX_RETRY_AFTER = timedelta(hours=12)
-# When the sweeper may assume an attempt's worker died. httpx's time-out bounds each
-# connect/read step, not the whole exchange, so a receiver trickling its headers can hold
-# an attempt until the invocation's own limit (host.json functionTimeout, 10 min).
+# When the sweeper may assume an attempt's worker died: past the invocation's own limit
+# (host.json functionTimeout, 10 min). The HTTP exchange itself ends much sooner, after
+# 3 x WEBHOOK_TIMEOUT_SECONDS (lib/adapters/webhook_sender.py).
 ATTEMPT_LIMIT = timedelta(minutes=12)
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 import random
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from email.utils import format_datetime
 from pathlib import Path
@@ -438,3 +443,67 @@ def test_request_urls_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
 
     assert result.outcome is DeliveryOutcome.DELIVERED
     assert "s3cret" not in caplog.text
+
+
+class Trickler:
+    """A receiver on 127.0.0.1 that answers a byte every ``interval`` seconds, never finishing.
+
+    ``head`` goes out first (whole), then the trickle: enough to keep every read of the
+    client under its time-out, for ``limit`` seconds (then it hangs up, so that a client
+    without a deadline fails the test instead of hanging it).
+    """
+
+    def __init__(self, head: bytes, trickle: bytes, interval: float = 0.05, limit: float = 10.0) -> None:
+        self.head, self.trickle, self.interval, self.limit = head, trickle, interval, limit
+        self.stop = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://hooks.test:{self.server.getsockname()[1]}/hook"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> Trickler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        self.server.close()
+        self.thread.join(5)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = self.server.accept()
+            with connection:
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    received += connection.recv(65536)
+                connection.sendall(self.head)
+                until = time.monotonic() + self.limit
+                for byte in itertools.cycle(self.trickle):
+                    if self.stop.wait(self.interval) or time.monotonic() > until:
+                        return
+                    connection.sendall(bytes([byte]))
+
+
+def test_a_receiver_trickling_its_headers_is_cut_off_at_the_attempts_deadline(dns: Dns) -> None:
+    with (
+        Trickler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaa\r\n") as trickler,
+        build_http_client(timeout_seconds=0.3) as http,
+    ):
+        started = time.monotonic()
+        result = deliver(WebhookSender(http, DEV, dns), trickler.url)
+        took = time.monotonic() - started
+
+    assert (result.outcome, result.status_code) == (DeliveryOutcome.RETRY, None)
+    assert result.error == "no answer within 0.9 s"  # three times the per-step time-out
+    assert 0.9 <= took < 3
+
+
+def test_a_receiver_trickling_its_body_is_delivered_and_cut_off(dns: Dns) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"
+    with Trickler(head, b"x") as trickler, build_http_client(timeout_seconds=0.3) as http:
+        started = time.monotonic()
+        result = deliver(WebhookSender(http, DEV, dns, attempt_seconds=0.5), trickler.url)
+        took = time.monotonic() - started
+
+    assert (result.outcome, result.status_code) == (DeliveryOutcome.DELIVERED, 200)
+    assert took < 3
