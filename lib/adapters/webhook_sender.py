@@ -105,13 +105,15 @@ def build_http_client(timeout_seconds: float) -> httpx.Client:
 
 
 class _AttemptDeadline:
-    """Ends an exchange that is still going after ``seconds``, by shutting its socket down.
+    """Ends an exchange that is still going after ``seconds``, by shutting its connection down.
 
     httpx's time-outs bound each step (connect, write, each read), so a receiver that
     trickles its status line and headers a byte at a time never trips them and could
     hold a worker thread until the function times out. httpcore reports the TCP stream
-    it opens through the ``trace`` request extension; a timer shuts that socket down
-    when the time is up, which ends a blocked read at once with a transport error.
+    it opens through the ``trace`` request extension. The deadline keeps a duplicate of
+    that socket's descriptor (TLS detaches the original socket object; shutting down
+    any descriptor of a connection shuts the connection) and a timer shuts it down when
+    the time is up, which ends a blocked read at once with a transport error.
     """
 
     def __init__(self, seconds: float) -> None:
@@ -128,13 +130,18 @@ class _AttemptDeadline:
 
     def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
+        with self._lock:
+            if self._socket is not None:
+                self._socket.close()
+                self._socket = None
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's trace hook: remember the socket of the connection just opened."""
+        """httpcore's trace hook: keep hold of the connection just opened."""
         if event != "connection.connect_tcp.complete" or info.get("return_value") is None:
             return
+        opened: socket.socket = info["return_value"].get_extra_info("socket")
         with self._lock:
-            self._socket = info["return_value"].get_extra_info("socket")
+            self._socket = opened.dup()
             if self.expired:
                 self._shut()
 
@@ -145,7 +152,7 @@ class _AttemptDeadline:
 
     def _shut(self) -> None:
         if self._socket is not None:
-            with contextlib.suppress(OSError):  # closed already
+            with contextlib.suppress(OSError):  # the connection is gone already
                 self._socket.shutdown(socket.SHUT_RDWR)
 
 

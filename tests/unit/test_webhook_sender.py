@@ -453,11 +453,21 @@ class Trickler:
     without a deadline fails the test instead of hanging it).
     """
 
-    def __init__(self, head: bytes, trickle: bytes, interval: float = 0.05, limit: float = 10.0) -> None:
+    def __init__(
+        self,
+        head: bytes,
+        trickle: bytes,
+        *,
+        tls: ssl.SSLContext | None = None,
+        interval: float = 0.05,
+        limit: float = 10.0,
+    ) -> None:
         self.head, self.trickle, self.interval, self.limit = head, trickle, interval, limit
+        self.tls = tls
         self.stop = threading.Event()
         self.server = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://hooks.test:{self.server.getsockname()[1]}/hook"
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://hooks.test:{self.server.getsockname()[1]}/hook"
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
     def __enter__(self) -> Trickler:
@@ -472,6 +482,8 @@ class Trickler:
     def _serve(self) -> None:
         with contextlib.suppress(OSError):
             connection, _ = self.server.accept()
+            if self.tls is not None:
+                connection = self.tls.wrap_socket(connection, server_side=True)
             with connection:
                 received = b""
                 while b"\r\n\r\n" not in received:
@@ -484,10 +496,19 @@ class Trickler:
                     connection.sendall(bytes([byte]))
 
 
-def test_a_receiver_trickling_its_headers_is_cut_off_at_the_attempts_deadline(dns: Dns) -> None:
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_receiver_trickling_its_headers_is_cut_off_at_the_attempts_deadline(
+    tmp_path: Path, dns: Dns, scheme: str
+) -> None:
+    server_tls = client_tls = None
+    if scheme == "https":
+        pem = self_signed(tmp_path, "hooks.test")
+        server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_tls.load_cert_chain(pem)
+        client_tls = ssl.create_default_context(cafile=pem)
     with (
-        Trickler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaa\r\n") as trickler,
-        build_http_client(timeout_seconds=0.3) as http,
+        Trickler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaa\r\n", tls=server_tls) as trickler,
+        httpx.Client(verify=client_tls or True, trust_env=False, timeout=0.3) as http,
     ):
         started = time.monotonic()
         result = deliver(WebhookSender(http, DEV, dns), trickler.url)
