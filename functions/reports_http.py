@@ -5,8 +5,9 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions.http_support import API_KEY_HEADER, answer, json_response
+from lib.adapters.multipart_form import read_upload_form
 from lib.bootstrap import context
-from lib.domain.uploads import UploadedFile
+from lib.domain.uploads import UploadForm, UploadLimits
 from lib.services.submit import status_path, submit_report
 
 bp = func.Blueprint()
@@ -26,8 +27,8 @@ def upload_report(req: func.HttpRequest) -> func.HttpResponse:
             tenant_id=req.route_params["tenant_id"],
             project_id=req.route_params["project_id"],
             api_key=req.headers.get(API_KEY_HEADER),
-            files=_read_files(req),
-            webhook_url=req.params.get("webhook_url") or req.form.get("webhook_url"),
+            read_form=lambda limits: _read_form(req, limits),
+            webhook_url=req.params.get("webhook_url"),
         )
         body = {
             "success": True,
@@ -44,10 +45,6 @@ def upload_report(req: func.HttpRequest) -> func.HttpResponse:
     return answer(handle)
 
 
-def _read_files(req: func.HttpRequest) -> list[UploadedFile]:
-    parts = req.files.getlist("file")
-    try:
-        return [UploadedFile(part.read()) for part in parts]
-    finally:
-        for part in parts:
-            part.close()  # large parts spool to temporary files
+def _read_form(req: func.HttpRequest, limits: UploadLimits) -> UploadForm:
+    # Never req.files / req.form: azure-functions parses those with no part or size limit.
+    return read_upload_form(req.get_body(), req.headers.get("Content-Type"), limits)

@@ -287,6 +287,14 @@ var appSettings = {
   MAX_FILE_MB: '25'
   MAX_UPLOAD_MB: '50'
   MAX_FILES: '10'
+  MAX_PAGES: '300'
+  // The host buffers each body before the app sees it: no more than the largest upload
+  // (MAX_UPLOAD_MB) plus 1 MiB of multipart framing (Azure's default is 100 MB).
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '53477376'
+  PARSE_CPU_SECONDS: '60'
+  PARSE_WALL_SECONDS: '120'
+  PARSE_MEMORY_MB: '1536'
+  PARSE_MAX_CONCURRENT: '2'
   AUTH_CACHE_SECONDS: '30'
   WEBHOOK_TIMEOUT_SECONDS: '10'
   WEBHOOK_MAX_ATTEMPTS: string(webhookMaxAttempts)
@@ -298,6 +306,7 @@ var appSettings = {
   SWEEP_BATCH_SIZE: '100'
   SWEEP_STALE_MESSAGE_SECONDS: '300'
   JOB_DEADLINE_MINUTES: '60'
+  ORPHAN_BLOB_GRACE_MINUTES: '60'
   // Sync functions share the worker's thread pool: room for 24 queue invocations and HTTP.
   PYTHON_THREADPOOL_THREAD_COUNT: '32'
 }

@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from lib.adapters.delivery_store import DeliveryStore
+from lib.adapters.isolated_parser import IsolatedParser, WorkLimits
 from lib.adapters.job_store import JobStore
 from lib.adapters.local_parser import LocalReportParser
 from lib.adapters.mongo_client import connect
@@ -23,6 +24,7 @@ from lib.adapters.tenant_store import TenantStore
 from lib.adapters.webhook_sender import WebhookSender, build_http_client
 from lib.domain.parsing import ReportParser
 from lib.domain.webhook_urls import Resolver, system_resolver
+from lib.log_safety import silence_document_loggers
 from lib.services.auth import Authenticator
 from lib.services.context import Context
 from lib.settings import Settings
@@ -34,7 +36,11 @@ def utc_now() -> datetime:
 
 
 def build_parser(settings: Settings) -> ReportParser:
-    """Gemini when configured (``PARSER``/``GEMINI_API_KEY``), else the local rules parser."""
+    """Gemini when configured (``PARSER``/``GEMINI_API_KEY``), else the local parser.
+
+    The local parser reads hostile PDFs on this machine's CPU, so it runs in a
+    child process under the ``PARSE_*`` limits; Gemini's work happens elsewhere.
+    """
     if settings.use_gemini:
         from lib.adapters.gemini_parser import GeminiReportParser  # imported only when used: a heavy SDK
 
@@ -45,13 +51,19 @@ def build_parser(settings: Settings) -> ReportParser:
             base_url=settings.gemini_base_url,
             timeout_seconds=settings.gemini_timeout_seconds,
         )
-    return LocalReportParser()
+    limits = WorkLimits(
+        cpu_seconds=settings.parse_cpu_seconds,
+        wall_seconds=settings.parse_wall_seconds,
+        memory_bytes=settings.parse_memory_mb * 1024 * 1024,
+    )
+    return IsolatedParser(LocalReportParser(), limits, settings.parse_max_concurrent)
 
 
 def build_context(
     settings: Settings, parser: ReportParser | None = None, resolver: Resolver | None = None
 ) -> Context:
     """Build every client from ``settings``; ``parser`` and ``resolver`` (DNS) replace the real ones."""
+    silence_document_loggers()
     mongo = connect(settings.mongodb_uri, settings.mongodb_timeout_ms)
     db = mongo[settings.mongodb_database]
     jobs, tenants, deliveries = JobStore(db), TenantStore(db), DeliveryStore(db)

@@ -93,6 +93,17 @@ class Settings(BaseModel):
     max_file_mb: PositiveFloat = Field(default=25.0, alias="MAX_FILE_MB")
     max_upload_mb: PositiveFloat = Field(default=50.0, alias="MAX_UPLOAD_MB")
     max_files: Positive = Field(default=10, alias="MAX_FILES")
+    # Pages per report (all files together), counted at upload; more -> 413 too_many_pages.
+    max_pages: Positive = Field(default=300, alias="MAX_PAGES")
+
+    # The work one parse may do: it runs in a child process with these hard limits.
+    parse_cpu_seconds: Positive = Field(default=60, alias="PARSE_CPU_SECONDS")
+    parse_wall_seconds: Positive = Field(default=120, alias="PARSE_WALL_SECONDS")
+    parse_memory_mb: int = Field(default=1536, ge=256, alias="PARSE_MEMORY_MB")
+    parse_max_concurrent: Positive = Field(default=2, alias="PARSE_MAX_CONCURRENT")
+
+    # Blobs that no job references are removed by the sweeper once this old.
+    orphan_blob_grace_minutes: Positive = Field(default=60, alias="ORPHAN_BLOB_GRACE_MINUTES")
 
     @property
     def webhook_policy(self) -> WebhookUrlPolicy:

@@ -1,8 +1,7 @@
 """The offline report parser: text from pypdf, fields by rules, no model call.
 
 :class:`LocalReportParser` reads every page of every document with pypdf and hands
-the text to :func:`lib.adapters.report_rules.parse_report_text`. :func:`inspect_pdf`
-is the cheap check the upload path runs before accepting a file.
+the text to :func:`lib.adapters.report_rules.parse_report_text`..
 
 Error codes (all :class:`PermanentParseError`): ``pdf_encrypted``,
 ``pdf_unreadable`` and ``pdf_no_text``. Messages name the document by its position
@@ -16,10 +15,12 @@ import io
 from pypdf import PdfReader
 
 from lib.adapters.report_rules import parse_report_text
-from lib.domain.errors import PermanentParseError
+from lib.domain.errors import PdfTooComplex, PermanentParseError
 from lib.domain.parsing import ParseOutcome, ParseRequest
 
 MODEL_NAME = "local-rules"
+# A page's drawing instructions, decoded; text pages need kilobytes, dense drawings a few MB.
+MAX_PAGE_CONTENT_BYTES = 16 * 1024 * 1024
 
 # What pypdf raises on a damaged or hostile file is open-ended: its own PyPdfError
 # family, but fuzzing also produced NotImplementedError (an unknown stream filter),
@@ -45,22 +46,22 @@ def _open_pdf(data: bytes, what: str) -> PdfReader:
     return reader
 
 
-def inspect_pdf(data: bytes) -> None:
-    """Reject a file that no parser could read, without extracting any text.
-
-    Opens the document and checks encryption and page count only, so it stays cheap
-    for large files. Raises :class:`PermanentParseError` with code ``pdf_encrypted``
-    or ``pdf_unreadable``.
-    """
-    _open_pdf(data, "the PDF")
-
-
 def _page_texts(data: bytes, what: str) -> list[str]:
     reader = _open_pdf(data, what)
+    texts = []
     try:
-        return [page.extract_text() for page in reader.pages]
+        for page in reader.pages:
+            # Measured before the text is extracted: a small file can inflate to a stream
+            # that takes a minute of CPU to interpret.
+            contents = page.get_contents()
+            if contents is not None and len(contents.get_data()) > MAX_PAGE_CONTENT_BYTES:
+                raise PdfTooComplex("decoded content per page")
+            texts.append(page.extract_text())
+    except PdfTooComplex:
+        raise
     except _PYPDF_FAILURES as exc:
         raise PermanentParseError(f"{what} is damaged or not a PDF", code="pdf_unreadable") from exc
+    return texts
 
 
 class LocalReportParser:

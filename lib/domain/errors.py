@@ -15,6 +15,7 @@
     │   │   └── DependencyThrottled  the dependency said "slow down" (Cosmos DB 16500)
     │   └── TransientParseError      the parser may succeed on another attempt
     ├── PermanentParseError      the job can never succeed: fail it
+    │   └── PdfTooComplex            the report needs more time, memory or content than a parse may use
     ├── LeaseLost                a worker tried to finish a job it no longer owns
     └── ConfigurationError       the settings are missing or malformed
 
@@ -139,6 +140,20 @@ class PermanentParseError(ServiceError):
     """
 
     code = "parse_failed"
+
+
+class PdfTooComplex(PermanentParseError):
+    """Raised when a report needs more than one parse may use: CPU or wall time, memory,
+    or decoded content per page (``PARSE_*`` settings). ``resource`` names which."""
+
+    code = "pdf_too_complex"
+
+    def __init__(self, resource: str) -> None:
+        super().__init__(
+            f"the report needs more {resource} to parse than one report may use; "
+            "split it or remove embedded content"
+        )
+        self.resource = resource
 
 
 class LeaseLost(ServiceError):

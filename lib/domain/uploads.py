@@ -25,17 +25,28 @@ class UploadedFile:
 
 
 @dataclass(frozen=True)
+class UploadForm:
+    """A decoded upload body: the ``file`` parts in order, and the text fields by name (first wins)."""
+
+    files: tuple[UploadedFile, ...]
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
 class UploadLimits:
     """How much one upload may carry."""
 
     max_file_bytes: int
     max_upload_bytes: int
     max_files: int
+    max_pages: int
 
     @classmethod
-    def from_megabytes(cls, max_file_mb: float, max_upload_mb: float, max_files: int) -> UploadLimits:
+    def from_megabytes(
+        cls, max_file_mb: float, max_upload_mb: float, max_files: int, max_pages: int
+    ) -> UploadLimits:
         """Limits from the settings' megabyte values."""
-        return cls(int(max_file_mb * MB), int(max_upload_mb * MB), max_files)
+        return cls(int(max_file_mb * MB), int(max_upload_mb * MB), max_files, max_pages)
 
 
 def check_resource_id(value: str, kind: str) -> None:

@@ -59,7 +59,7 @@ class Context:
     def upload_limits(self) -> UploadLimits:
         """The upload limits from the settings."""
         s = self.settings
-        return UploadLimits.from_megabytes(s.max_file_mb, s.max_upload_mb, s.max_files)
+        return UploadLimits.from_megabytes(s.max_file_mb, s.max_upload_mb, s.max_files, s.max_pages)
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bson import ObjectId
 
-from lib.adapters.local_parser import inspect_pdf
-from lib.domain.errors import DependencyThrottled, DependencyUnavailable, InvalidRequest, PermanentParseError
+from lib.adapters.pdf_inspect import check_page_total, count_pages
+from lib.domain.errors import DependencyThrottled, DependencyUnavailable
 from lib.domain.jobs import Job, JobStatus, StoredFile
-from lib.domain.uploads import MB, UploadedFile, check_files, check_resource_id, check_webhook_url
+from lib.domain.uploads import (
+    MB,
+    UploadedFile,
+    UploadForm,
+    UploadLimits,
+    check_files,
+    check_resource_id,
+    check_webhook_url,
+)
 from lib.domain.webhook_urls import check_webhook_target
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
@@ -42,12 +51,18 @@ def submit_report(
     tenant_id: str,
     project_id: str,
     api_key: str | None,
-    files: Sequence[UploadedFile],
+    read_form: Callable[[UploadLimits], UploadForm],
     webhook_url: str | None,
 ) -> Submission:
     """Check the request, store the files, record the job, queue it.
 
-    Order matters: blobs, then the job (the outbox record), then the message. A
+    The cheap checks come first: the ids, the key and the project, from the
+    headers and the route alone. Only then is the body decoded, by ``read_form``
+    within the upload limits, so an anonymous or misdirected request costs O(1)
+    whatever its body holds. ``webhook_url`` is the query parameter; without one,
+    the form field of that name is used.
+
+    Order of writes: blobs, then the job (the outbox record), then the message. A
     refused request writes nothing; a storage or database failure before the job
     is recorded removes the blobs already written and raises
     :class:`DependencyUnavailable`. Once the job is recorded the upload is
@@ -57,18 +72,21 @@ def submit_report(
     check_resource_id(project_id, "project")
     ctx.auth.require_tenant(api_key, tenant_id)
     ctx.auth.require_project(tenant_id, project_id)
-    check_files(files, ctx.upload_limits)
-    webhook_url = check_webhook_url(webhook_url)
+    limits = ctx.upload_limits
+    form = read_form(limits)
+    files = form.files
+    check_files(files, limits)
+    webhook_url = check_webhook_url(webhook_url or form.fields.get("webhook_url"))
     if webhook_url is not None:
         check_webhook_target(webhook_url, ctx.settings.webhook_policy, ctx.resolve)
-    for number, item in enumerate(files, start=1):
-        try:
-            inspect_pdf(item.data)
-        except PermanentParseError as exc:
-            raise InvalidRequest(f"file {number}: {exc.message}", code=exc.code) from None
+    check_page_total(
+        [count_pages(item.data, f"file {number}") for number, item in enumerate(files, start=1)],
+        limits.max_pages,
+    )
 
     now = ctx.clock()
-    job_id, report_id = str(ObjectId()), str(ObjectId())
+    # The report id is random: nothing about it follows from the job id (see the README).
+    job_id, report_id = str(ObjectId()), secrets.token_hex(12)
     stored = tuple(
         StoredFile(
             blob_name=f"{tenant_id}/{project_id}/{job_id}/{number}.pdf",

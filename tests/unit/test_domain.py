@@ -13,7 +13,7 @@ from lib.domain.jobs import ALLOWED, JobStatus, RetryPolicy, sources_of
 from lib.domain.uploads import UploadedFile, UploadLimits, check_files, check_resource_id, check_webhook_url
 
 PDF = b"%PDF-1.7\n" + b"x" * 100
-LIMITS = UploadLimits(max_file_bytes=2000, max_upload_bytes=5000, max_files=3)
+LIMITS = UploadLimits(max_file_bytes=2000, max_upload_bytes=5000, max_files=3, max_pages=20)
 
 
 def test_final_states_have_no_way_out() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pypdf import PdfWriter
 
-from lib.adapters.local_parser import MODEL_NAME, LocalReportParser, inspect_pdf
+from lib.adapters.local_parser import MODEL_NAME, LocalReportParser
 from lib.adapters.report_rules import parse_report_text
 from lib.domain.errors import PermanentParseError
 from lib.domain.parsing import ParseRequest
@@ -469,41 +469,6 @@ def test_error_messages_hold_no_patient_data_or_file_content(documents: tuple[by
             assert secret not in text
         content = documents[-1].decode("latin-1")
         assert not any(content[i : i + 12] in text for i in range(0, len(content) - 12))
-
-
-# --- inspect_pdf ------------------------------------------------------------------------
-
-
-def test_inspect_pdf_accepts_a_readable_report_of_any_size() -> None:
-    inspect_pdf(make_report_pdf())
-    inspect_pdf(make_large_pdf(2_500_000))
-
-
-def test_inspect_pdf_does_not_read_the_text() -> None:
-    # A scanned report, or one whose content streams are damaged, still has readable
-    # structure: rejecting it is the parser's job, not the upload check's.
-    inspect_pdf(make_image_only_pdf())
-    inspect_pdf(_with_unknown_stream_filter())
-
-
-@pytest.mark.parametrize(
-    ("make", "code"),
-    [
-        (make_encrypted_pdf, "pdf_encrypted"),
-        (make_corrupt_pdf, "pdf_unreadable"),
-        (lambda: b"", "pdf_unreadable"),
-        (_pdf_without_pages, "pdf_unreadable"),
-        (_with_non_numeric_xref_entry, "pdf_unreadable"),
-    ],
-    ids=["encrypted", "corrupt", "empty", "no pages", "bad xref"],
-)
-def test_inspect_pdf_rejects_encrypted_and_unreadable_files(make: object, code: str) -> None:
-    assert callable(make)
-    with pytest.raises(PermanentParseError) as caught:
-        inspect_pdf(make())
-
-    assert caught.value.code == code
-    assert "Jane" not in str(caught.value)
 
 
 # --- the factory itself -----------------------------------------------------------------

@@ -8,9 +8,10 @@ import logging
 import os
 import sys
 
+from lib.log_safety import silence_document_loggers
+
 from .config import HostConfigError
 from .host import PROJECT_ROOT, Host
-from .http import DEFAULT_MAX_REQUEST_BODY_BYTES
 
 log = logging.getLogger("funchost")
 
@@ -31,8 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--max-request-body-bytes",
         type=int,
-        default=DEFAULT_MAX_REQUEST_BODY_BYTES,
-        help="413 beyond (100 MB)",
+        default=None,
+        help="413 beyond (default: the app setting FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB)",
     )
     parser.add_argument("--log-level", default="INFO", help="logging level (INFO)")
     return parser.parse_args(argv)
@@ -42,6 +43,7 @@ def configure_logging(level: str) -> None:
     """Host and function logs on stderr; the storage SDK's per-request lines only when they warn."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("azure").setLevel(logging.WARNING)
+    silence_document_loggers()  # before the app is loaded: nothing a document library says is kept
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ import uvicorn
 
 from .config import HostConfig, HostConfigError, apply_local_settings, read_host_config, resolve_connection
 from .config import resolve_tokens as resolve
-from .http import DEFAULT_MAX_REQUEST_BODY_BYTES, HttpApp, Router
+from .http import HttpApp, Router, body_size_limit
 from .invoker import Invoker
 from .loader import HTTP, QUEUE, TIMER, FunctionInfo, load_functions
 from .queues import QueueListener, QueueOutput, open_queue
@@ -48,6 +48,8 @@ class Host:
     local.settings.json is applied and before the app is imported (a place to start services and
     set settings), ``on_ready`` once HTTP listens, ``after_stop`` when everything has stopped.
     ``port=0`` picks a free port; :attr:`port` holds the real one once started.
+    ``max_request_body_bytes`` defaults to the app setting ``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT``
+    (100 MB without it), read once the settings are applied.
     """
 
     def __init__(
@@ -57,7 +59,7 @@ class Host:
         port: int = 7071,
         bind: str = "127.0.0.1",
         grace_seconds: float = 30.0,
-        max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES,
+        max_request_body_bytes: int | None = None,
         before_start: Sequence[Hook] = (),
         on_ready: Sequence[Hook] = (),
         after_stop: Sequence[Hook] = (),
@@ -107,7 +109,8 @@ class Host:
             self.functions = load_functions(self.app_dir, self.config.functions)
             invoker = Invoker()
             router, listeners = self._build(invoker)
-            server = _Server(self._server_config(HttpApp(router, invoker, self.max_request_body_bytes)))
+            body_limit = self.max_request_body_bytes or body_size_limit(os.environ)
+            server = _Server(self._server_config(HttpApp(router, invoker, body_limit)))
             if signals:
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     self._loop.add_signal_handler(signum, self.request_stop)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import azure.functions as func
 
+from .config import HostConfigError
 from .invoker import Invoker
 from .loader import FunctionInfo
 
@@ -28,7 +29,21 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-DEFAULT_MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024  # Azure's HTTP request limit (100 MB)
+# The Functions host buffers each request body, up to 100 MB unless the app setting
+# FUNCTIONS_REQUEST_BODY_SIZE_LIMIT (bytes) says otherwise (Azure Functions app settings
+# reference, "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT").
+DEFAULT_MAX_REQUEST_BODY_BYTES = 100 * 1024 * 1024
+BODY_SIZE_SETTING = "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"
+
+
+def body_size_limit(environ: Mapping[str, str]) -> int:
+    """The request body limit the app settings give, as the Functions host reads it."""
+    value = environ.get(BODY_SIZE_SETTING, "").strip()
+    if not value:
+        return DEFAULT_MAX_REQUEST_BODY_BYTES
+    if not value.isdigit() or int(value) == 0:
+        raise HostConfigError(f"{BODY_SIZE_SETTING} must be a positive number of bytes")
+    return int(value)
 _PARAM = re.compile(r"\{(\*?)(\w+)(?::([^}?=]+))?(\?)?(?:=([^}]*))?\}")
 _NUMBER = r"-?\d+(?:\.\d+)?"
 _CONSTRAINTS = {
