@@ -14,6 +14,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+from lib.adapters.cursor_store import CursorStore
 from lib.adapters.delivery_store import DeliveryStore
 from lib.adapters.isolated_parser import IsolatedParser, WorkLimits
 from lib.adapters.job_store import JobStore
@@ -80,6 +81,7 @@ def build_context(
         jobs=jobs,
         deliveries=deliveries,
         tenants=tenants,
+        cursors=CursorStore(db),
         auth=Authenticator(tenants, settings.auth_cache_seconds),
         blobs=ReportBlobs(blob_service(settings).get_container_client(settings.container_name)),
         parse_queue=JobQueue(queues, settings.parse_queue_name),

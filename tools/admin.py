@@ -8,6 +8,7 @@
     python -m tools.admin rotate-webhook-secret tenant-001 project-001 --overlap-hours 24
     python -m tools.admin set-webhook-payload tenant-001 project-001 thin
     python -m tools.admin bootstrap tenant-001 project-001  # tenant, project and key at once
+    python -m tools.admin delete-tenant tenant-001 --yes  # revoke its keys, purge all its data
 
 Reads the same settings as the app (``MONGODB_URI``, ... from the environment or
 ``local.settings.json``). Dev tooling: not deployed.
@@ -27,7 +28,7 @@ from lib.adapters.tenant_store import AlreadyExists
 from lib.bootstrap import context
 from lib.domain.errors import ServiceError
 from lib.domain.webhooks import PayloadMode
-from lib.services import admin
+from lib.services import admin, purge
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "local.settings.json"
 
@@ -70,7 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     both = commands.add_parser("bootstrap", help="tenant + project + key in one go (existing ones are kept)")
     both.add_argument("tenant_id")
     both.add_argument("project_id")
+    delete = commands.add_parser(
+        "delete-tenant", help="revoke a tenant's keys and purge its jobs, files and reports (resumable)"
+    )
+    delete.add_argument("tenant_id")
+    delete.add_argument("--yes", action="store_true", help="required: this cannot be undone")
     args = parser.parse_args(argv)
+    if args.command == "delete-tenant" and not args.yes:
+        print("error: delete-tenant removes every report of the tenant for good; add --yes", file=sys.stderr)
+        return 2
 
     load_local_settings()
     ctx = context()
@@ -102,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "set-webhook-payload":
             admin.set_webhook_payload(ctx, args.tenant_id, args.project_id, PayloadMode(args.mode))
             print(f"project {args.project_id}: {args.mode} webhook payloads")
+        elif args.command == "delete-tenant":
+            purged = purge.delete_tenant(ctx, args.tenant_id)
+            print(f"tenant {args.tenant_id} deleted: {purged.jobs} job(s) and {purged.blobs} file(s) purged")
         elif args.command == "bootstrap":
             for step in (
                 lambda: admin.create_tenant(ctx, args.tenant_id, args.tenant_id),

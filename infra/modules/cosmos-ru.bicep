@@ -67,6 +67,12 @@ var collections = [
       { key: { keys: ['_id'] } }
     ]
   }
+  {
+    name: 'sweeper_state'
+    indexes: [
+      { key: { keys: ['_id'] } }
+    ]
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

@@ -367,6 +367,24 @@ class JobStore:
                 log.error("Job %s cannot be read (%s); skipped", doc.get("_id"), type(exc).__name__)
         return jobs
 
+    def of_tenant(self, tenant_id: str, limit: int) -> list[Job]:
+        """Up to ``limit`` of the tenant's jobs, oldest first (for purging a tenant)."""
+        return self._find({"tenant_id": tenant_id, "status": {"$ne": REFUSED}}, limit)
+
+    def existing_ids(self, job_ids: set[str]) -> set[str]:
+        """Which of ``job_ids`` are stored jobs (a refused upload's marker is not a job)."""
+        if not job_ids:
+            return set()
+        docs = mongo_call(
+            lambda: list(self._jobs.find({"_id": {"$in": sorted(job_ids)}, "status": {"$ne": REFUSED}}, {"_id": 1}))
+        )
+        return {doc["_id"] for doc in docs}
+
+    def delete(self, job: Job) -> None:
+        """Remove the job and its parsed report (its blobs are the caller's)."""
+        mongo_call(lambda: self._reports.delete_one({"_id": job.report_id}))
+        mongo_call(lambda: self._jobs.delete_one({"_id": job.id}))
+
     def ensure_leased(self, job: Job) -> None:
         """Raise :class:`LeaseLost` unless ``job``'s lease is still the current one."""
         token = job.lease.token if job.lease else None

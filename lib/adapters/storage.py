@@ -14,7 +14,8 @@ import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from azure.core.credentials import TokenCredential
@@ -107,6 +108,22 @@ def translated(dependency: str) -> Iterator[None]:
         raise DependencyUnavailable(dependency) from exc
 
 
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob's name and when it was last written."""
+
+    name: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class BlobPage:
+    """One page of a listing, and the marker of the next (``None`` after the last)."""
+
+    blobs: list[StoredBlob]
+    next_marker: str | None
+
+
 class ReportBlobs:
     """The report files of all jobs, in one private container."""
 
@@ -148,6 +165,25 @@ class ReportBlobs:
             except DependencyUnavailable:
                 left.append(name)
         return left
+
+    def delete_all(self, names: list[str]) -> None:
+        """Delete blobs that must go (a purge); blobs already gone are fine, an outage raises."""
+        if self.delete_quietly(names):
+            raise DependencyUnavailable("blob", "some blobs could not be deleted; run the purge again")
+
+    def list_page(self, marker: str | None, limit: int, prefix: str | None = None) -> BlobPage:
+        """Up to ``limit`` blobs in name order from ``marker`` (``None``: the start)."""
+        with translated("blob"):
+            try:
+                # by_page() gives azure-core's page iterator, which carries the next marker.
+                pages: Any = self._container.list_blobs(name_starts_with=prefix, results_per_page=limit).by_page(
+                    continuation_token=marker
+                )
+                page: Iterator[Any] = next(pages, iter(()))
+                entries = [StoredBlob(item.name, item.last_modified) for item in page]
+            except ResourceNotFoundError:
+                return BlobPage([], None)  # no container yet: no blobs
+        return BlobPage(entries, pages.continuation_token or None)
 
     def _ensure_container(self) -> None:
         if self._ready:

@@ -217,6 +217,31 @@ class TenantStore:
         )
         return result.modified_count == 1
 
+    def key_registered(self, key_id: str) -> bool:
+        """Whether a key with this id was ever stored, active or revoked."""
+        return mongo_call(lambda: self._tenants.count_documents({"api_keys.key_id": key_id}, limit=1)) == 1
+
+    def begin_deletion(self, tenant_id: str, now: datetime) -> list[str] | None:
+        """Revoke every key of the tenant and mark it as being deleted; its key ids, or ``None``.
+
+        A key added at the same moment may be dropped by this write: it never becomes usable.
+        """
+        doc = mongo_call(lambda: self._tenants.find_one({"_id": tenant_id}, {"api_keys": 1}))
+        if doc is None:
+            return None
+        keys = [{**key, "revoked_at": key.get("revoked_at") or now} for key in doc.get("api_keys", [])]
+        mongo_call(
+            lambda: self._tenants.update_one(
+                {"_id": tenant_id}, {"$set": {"api_keys": keys, "deleting_at": now}}
+            )
+        )
+        return [key["key_id"] for key in keys]
+
+    def delete_tenant(self, tenant_id: str) -> None:
+        """Remove the tenant's projects, then the tenant with its (revoked) keys."""
+        mongo_call(lambda: self._projects.delete_many({"tenant_id": tenant_id}))
+        mongo_call(lambda: self._tenants.delete_one({"_id": tenant_id}))
+
     def put_ai_model(self, model: AiModel) -> None:
         """Create or replace an ``ai_models`` entry."""
         mongo_call(

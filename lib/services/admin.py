@@ -79,12 +79,12 @@ def revoke_api_key(ctx: Context, key_id: str) -> None:
 
 
 def register_api_key(ctx: Context, tenant_id: str, plaintext: str) -> None:
-    """Store a key chosen by the operator (the local dev key); a key already stored is kept."""
+    """Store a key chosen by the operator (the local dev key); a key already stored is kept as it is."""
     presented = parse_key(plaintext)
     if presented is None:
         raise InvalidRequest("not an API key: expected mrp_<12 hex>_<43 characters>")
-    if ctx.tenants.find_key(presented.key_id) is not None:
-        return
+    if ctx.tenants.key_registered(presented.key_id):
+        return  # active or revoked: a revoked key stays revoked
     key = IssuedKey(presented.key_id, plaintext, hash_secret(presented.secret))
     if not ctx.tenants.add_key(tenant_id, key, ctx.clock()):
         raise NotFound(f"tenant {tenant_id} not found", code="tenant_not_found")

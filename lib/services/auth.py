@@ -75,6 +75,16 @@ class Authenticator:
             with self._lock:
                 self._cache.pop(("key", key_id), None)
 
+    def forget_tenant(self, tenant_id: str, key_ids: list[str]) -> None:
+        """Drop a tenant's keys and projects from this process's cache (it is being deleted here)."""
+        if self._cache is None:
+            return
+        with self._lock:
+            for key_id in key_ids:
+                self._cache.pop(("key", key_id), None)
+            for entry in [entry for entry in self._cache if _is_project_of(entry, tenant_id)]:
+                self._cache.pop(entry, None)
+
     def _key(self, key_id: str) -> StoredKey | None:
         stored = self._cached(("key", key_id))
         if isinstance(stored, StoredKey):
@@ -94,3 +104,7 @@ class Authenticator:
         if self._cache is not None:
             with self._lock:
                 self._cache[entry] = value
+
+
+def _is_project_of(entry: Hashable, tenant_id: str) -> bool:
+    return isinstance(entry, tuple) and entry[:2] == ("project", tenant_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pymongo import MongoClient
 
+from lib.adapters.cursor_store import CursorStore
 from lib.adapters.delivery_store import DeliveryStore
 from lib.adapters.job_store import JobStore
 from lib.adapters.storage import JobQueue, ReportBlobs
@@ -31,13 +32,15 @@ class Context:
     ``worker_id`` names this process in leases and job history; ``mongo`` is the
     client the stores share, closed by :meth:`close` with the webhook HTTP client.
     ``resolve`` turns a host name into addresses for the webhook URL guard;
-    ``auth`` answers who is calling, from ``tenants`` through a short-lived cache.
+    ``auth`` answers who is calling, from ``tenants`` through a short-lived cache;
+    ``cursors`` keeps where the sweeper's bounded scans stopped.
     """
 
     settings: Settings
     jobs: JobStore
     deliveries: DeliveryStore
     tenants: TenantStore
+    cursors: CursorStore
     auth: Authenticator
     blobs: ReportBlobs
     parse_queue: JobQueue

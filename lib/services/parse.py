@@ -100,9 +100,12 @@ def _parse_and_complete(ctx: Context, job: Job) -> None:
 
 
 def _discard_orphan_report(ctx: Context, job: Job) -> None:
-    """A report written by a worker that lost its lease is kept only if the job completed."""
+    """A report written by a worker that lost its lease is kept only if the job completed.
+
+    A job deleted meanwhile (its tenant offboarded) keeps nothing: the report goes too.
+    """
     current = ctx.jobs.get(job.id)
-    if current is not None and current.status is not JobStatus.COMPLETED:
+    if current is None or current.status is not JobStatus.COMPLETED:
         ctx.jobs.delete_parsed_report(job.report_id)
 
 

@@ -19,6 +19,7 @@ from lib.domain.jobs import Job, JobError
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
 from lib.services.notify import dispatch_delivery
+from lib.services.purge import remove_orphan_blobs
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,12 @@ def sweep(ctx: Context, now: datetime) -> dict[str, int]:
         ctx.jobs.stalled_deliveries(now - OUTBOX_GRACE, stale_before, limit),
         lambda job: _resend_delivery(ctx, job, now),
     )
+    try:
+        if removed := remove_orphan_blobs(ctx, now, limit):
+            counts["orphan_blobs_removed"] = removed
+    except Exception as exc:  # noqa: BLE001 - the job work above is done; the next pass tries again
+        counts["errors"] += 1
+        log.error("Sweeper: orphan blob scan failed with %s", type(exc).__name__)
     summary = dict(sorted(counts.items()))
     log.info(
         "Sweep done: %s", ", ".join(f"{key}={value}" for key, value in summary.items()) or "nothing to do"

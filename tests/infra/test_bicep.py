@@ -24,6 +24,7 @@ from pycep import BicepParser
 
 from functions import bindings
 from lib.adapters import job_store, tenant_store
+from lib.adapters.cursor_store import SWEEPER_STATE
 from lib.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -447,7 +448,7 @@ def test_ru_declares_the_app_collections_and_indexes() -> None:
         }
         for spec in template("modules/cosmos-ru.bicep")["variables"]["collections"]["value"]
     }
-    wanted: dict[str, set[tuple[tuple[str, ...], bool]]] = {tenant_store.AI_MODELS: set()}
+    wanted: dict[str, set[tuple[tuple[str, ...], bool]]] = {tenant_store.AI_MODELS: set(), SWEEPER_STATE: set()}
     for collection, indexes in (job_store._INDEXES | tenant_store._INDEXES).items():
         # ARM has neither index names nor directions: compare key lists and uniqueness.
         wanted[collection] = {

@@ -75,3 +75,21 @@ def test_a_revoked_key_no_longer_authenticates(app_settings: dict[str, str], set
             ctx.auth.tenant_of(key)
     finally:
         ctx.close()
+
+
+def test_delete_tenant_asks_for_yes_then_removes_the_tenant(
+    app_settings: dict[str, str], settings: Settings
+) -> None:
+    assert admin(app_settings, "bootstrap", "tenant-011", "project-011").returncode == 0
+
+    refused = admin(app_settings, "delete-tenant", "tenant-011")
+    assert refused.returncode == 2
+    assert "--yes" in refused.stderr
+    assert [doc["_id"] for doc in tenant_docs(settings)] == ["tenant-011"]
+
+    deleted = admin(app_settings, "delete-tenant", "tenant-011", "--yes")
+
+    assert deleted.returncode == 0, deleted.stderr
+    assert "tenant-011 deleted: 0 job(s)" in deleted.stdout
+    assert tenant_docs(settings) == []
+    assert admin(app_settings, "delete-tenant", "tenant-011", "--yes").returncode == 1

@@ -22,7 +22,6 @@ from lib.domain.errors import DependencyUnavailable, TransientParseError
 from lib.domain.jobs import Job, JobError, JobStatus
 from lib.domain.parsing import ParseOutcome, ParseRequest
 from lib.domain.report_schema import ParsedReport
-from lib.domain.uploads import UploadedFile
 from lib.services.context import Context
 from lib.services.parse import ParseResult, fail_poisoned, process_job
 from lib.services.submit import submit_report
@@ -31,7 +30,7 @@ from lib.settings import Settings
 from tests.conftest import Credentials
 from tests.support.failpoints import FailPoints
 from tests.support.functions import parse_queue_client, receive
-from tests.support.jobs import new_job
+from tests.support.jobs import new_job, upload_form
 from tests.support.pdf_factory import SampleReport, make_report_pdf
 from tools.services import azurite_connection_string, free_port
 
@@ -123,7 +122,7 @@ def test_a_report_from_a_worker_that_lost_its_job_is_discarded(
         tenant_id="tenant-001",
         project_id="project-001",
         api_key=tenant.api_key,
-        files=[UploadedFile(pdf)],
+        read_form=upload_form(pdf),
         webhook_url=None,
     )
 
@@ -170,7 +169,7 @@ def test_an_insert_applied_despite_an_error_is_accepted_not_orphaned(
         tenant_id="tenant-001",
         project_id="project-001",
         api_key=tenant.api_key,
-        files=[UploadedFile(pdf)],
+        read_form=upload_form(pdf),
         webhook_url=None,
     )
 

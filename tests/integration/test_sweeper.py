@@ -12,7 +12,6 @@ from azure.storage.queue import QueueClient
 from pymongo import MongoClient
 
 from lib.domain.jobs import AttemptOutcome, JobError, JobStatus
-from lib.domain.uploads import UploadedFile
 from lib.services.context import Context
 from lib.services.parse import ParseResult, process_job
 from lib.services.submit import submit_report
@@ -21,7 +20,7 @@ from lib.settings import Settings
 from tests.conftest import Credentials
 from tests.support.failpoints import FailPoints
 from tests.support.functions import parse_queue_client
-from tests.support.jobs import new_job
+from tests.support.jobs import new_job, upload_form
 from tests.support.pdf_factory import SampleReport, make_report_pdf
 
 pytestmark = pytest.mark.integration
@@ -60,7 +59,7 @@ def test_a_crashed_workers_job_is_requeued_and_completes_exactly_once(
         tenant_id="tenant-001",
         project_id="project-001",
         api_key=tenant.api_key,
-        files=[UploadedFile(pdf)],
+        read_form=upload_form(pdf),
         webhook_url=None,
     )
     queue = parse_queue_client(settings)

@@ -18,7 +18,6 @@ from functions.jobs_http import redeliver_job_webhook
 from functions.webhook_queue import deliver_job_webhook, deliver_job_webhook_poison
 from lib.adapters.webhook_sender import new_webhook_secret
 from lib.bootstrap import build_context
-from lib.domain.uploads import UploadedFile
 from lib.domain.webhooks import PayloadMode, WebhookState
 from lib.services import admin
 from lib.services.context import Context
@@ -27,6 +26,7 @@ from lib.services.parse import ParseResult, process_job
 from lib.services.submit import submit_report
 from lib.settings import Settings
 from tests.support.functions import parse_queue_client, receive
+from tests.support.jobs import upload_form
 from tests.support.pdf_factory import SampleReport, make_image_only_pdf, make_report_pdf
 from tests.support.webhook_receiver import RecordedRequest, Reply, WebhookReceiver
 
@@ -82,7 +82,7 @@ def finished_job(ctx: Context, project: dict[str, str], pdf: bytes, url: str) ->
         tenant_id="tenant-001",
         project_id="project-001",
         api_key=project["api_key"],
-        files=[UploadedFile(pdf)],
+        read_form=upload_form(pdf),
         webhook_url=url,
     )
     assert process_job(ctx, submission.job_id) is ParseResult.COMPLETED
@@ -252,7 +252,7 @@ def test_a_failed_job_sends_job_failed(
         tenant_id="tenant-001",
         project_id="project-001",
         api_key=project["api_key"],
-        files=[UploadedFile(make_image_only_pdf())],
+        read_form=upload_form(make_image_only_pdf()),
         webhook_url=receiver.url,
     )
     assert process_job(hctx, submission.job_id) is ParseResult.FAILED
@@ -364,7 +364,7 @@ def test_redeliver_errors(fn_env: None, hctx: Context, project: dict[str, str], 
         tenant_id="tenant-001",
         project_id="project-001",
         api_key=project["api_key"],
-        files=[UploadedFile(pdf)],
+        read_form=upload_form(pdf),
         webhook_url=None,
     )
     pending = submit_report(
@@ -372,7 +372,7 @@ def test_redeliver_errors(fn_env: None, hctx: Context, project: dict[str, str], 
         tenant_id="tenant-001",
         project_id="project-001",
         api_key=project["api_key"],
-        files=[UploadedFile(pdf)],
+        read_form=upload_form(pdf),
         webhook_url="https://93.184.216.34/hook",
     )
     process_job(hctx, no_hook.job_id)

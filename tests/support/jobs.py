@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from bson import ObjectId
 
 from lib.domain.jobs import Job, JobStatus, StoredFile
+from lib.domain.uploads import UploadedFile, UploadForm, UploadLimits
 
 T0 = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 
@@ -31,3 +33,8 @@ def new_job(**changes: Any) -> Job:
         updated_at=T0,
     )
     return replace(job, **changes)
+
+
+def upload_form(*documents: bytes) -> Callable[[UploadLimits], UploadForm]:
+    """A ``read_form`` for :func:`lib.services.submit.submit_report`: these files, no fields."""
+    return lambda _limits: UploadForm(tuple(UploadedFile(data) for data in documents), {})
