@@ -52,7 +52,7 @@ from google.genai import types
 
 from lib.domain.errors import PermanentParseError, TransientParseError
 from lib.domain.parsing import ParseOutcome, ParseRequest, TokenUsage
-from lib.domain.report_schema import ParsedReport
+from lib.domain.report_schema import ParsedReport, ReportContent
 
 __all__ = ["DEFAULT_PROMPT", "GeminiReportParser"]
 
@@ -169,7 +169,7 @@ class GeminiReportParser:
         contents = [types.Content(role="user", parts=self._parts(request.documents, request.prompt))]
         config = types.GenerateContentConfig(
             response_mime_type="application/json",
-            response_schema=ParsedReport,
+            response_schema=ReportContent,
             temperature=self._temperature,
             automatic_continuation=False,
         )
@@ -255,7 +255,7 @@ def _report_from(response: types.GenerateContentResponse) -> ParsedReport:
     if not text:
         raise TransientParseError("Gemini's answer has no text", code="gemini_invalid_output")
     try:
-        return ParsedReport.model_validate_json(text)
+        return ParsedReport(**dict(ReportContent.model_validate_json(text)))
     except pydantic.ValidationError as exc:
         # str(exc) quotes the input values (patient data): report locations and types only,
         # and drop the cause so no log line prints it.

@@ -5,9 +5,10 @@ of strings); everything else adds detail. Every field is optional except
 ``diagnosis``, which may be empty. ``page`` fields are 1-based page numbers
 counted across all files of a report, in upload order, where the parser knows them.
 
-The same model is the ``response_schema`` sent to Gemini and the validator of its
-answer, so it sticks to what Gemini's schema subset expresses: strings, numbers,
-lists, nested objects, enums, nullable values.
+:class:`ReportContent` is also the ``response_schema`` sent to Gemini and the
+validator of its answer, so it sticks to what Gemini's schema subset expresses:
+strings, numbers, lists, nested objects, enums, nullable values. Warnings are ours,
+never the model's: :class:`ParsedReport` adds them.
 """
 
 from __future__ import annotations
@@ -87,8 +88,20 @@ class LabResult(_Part):
     page: int | None = Field(default=None, ge=1)
 
 
-class ParsedReport(_Part):
-    """The structured content of one medical report (all of its files together)."""
+class ReportWarning(_Part):
+    """Something a client should know about a value, or about the report: a code, where, and why.
+
+    ``path`` is an RFC 6901 JSON Pointer into ``parsed_data`` (``/patient/date_of_birth``),
+    or ``None`` for the report as a whole. Messages never quote the report.
+    """
+
+    code: str
+    path: str | None = None
+    message: str
+
+
+class ReportContent(_Part):
+    """What a parser reads from a report (all of its files together); Gemini's response schema."""
 
     patient_name: str | None = Field(default=None, description="The patient's full name")
     diagnosis: list[str] = Field(default_factory=list, description="Diagnoses, one per item")
@@ -102,3 +115,9 @@ class ParsedReport(_Part):
     impression: str | None = None
     medications: list[Medication] = Field(default_factory=list)
     lab_results: list[LabResult] = Field(default_factory=list)
+
+
+class ParsedReport(ReportContent):
+    """``parsed_data``: the report's content, plus the warnings the parse raised about it."""
+
+    warnings: list[ReportWarning] = Field(default_factory=list)
