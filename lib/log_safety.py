@@ -6,7 +6,10 @@ fonts by their content, and medspaCy's sentence splitter logs every token at DEB
 through loguru. Whatever they say is about a document, so it is dropped at the
 source: each library's logger gets a level above CRITICAL, a handler that discards,
 and no propagation (without a handler of its own, :data:`logging.lastResort` would
-still print its warnings). Our own modules log ids and counts only.
+still print its warnings). Two clients of ours quote documents below WARNING only:
+pymongo's command log (DEBUG) shows the parsed reports it writes and reads, and
+google-genai's DEBUG lines show the model's answers; they keep their warnings.
+Our own modules log ids and counts only.
 
 :func:`silence_document_loggers` runs where the app is composed (``lib.bootstrap``),
 in the local host, and first thing in every parse child. A library added to the
@@ -35,6 +38,10 @@ DOCUMENT_LOGGERS = (
 )
 
 
+# Loggers that quote document content only below a level: nothing under it is kept.
+QUOTING_BELOW = {"pymongo.command": logging.CRITICAL + 1, "google_genai": logging.WARNING}
+
+
 def silence_document_loggers() -> None:
     """Drop every record of the document libraries' loggers, and loguru's default output."""
     for name in DOCUMENT_LOGGERS:
@@ -42,6 +49,8 @@ def silence_document_loggers() -> None:
         logger.setLevel(logging.CRITICAL + 1)
         logger.propagate = False
         logger.handlers = [logging.NullHandler()]
+    for name, level in QUOTING_BELOW.items():
+        logging.getLogger(name).setLevel(level)
     _silence_loguru()
 
 

@@ -3,20 +3,17 @@
 PDFium (through pypdfium2) answers in C: the page count of a 50,000-page file in
 about 20 ms, where walking the page tree in Python took 15 s; and it logs nothing
 through Python, so no document text can reach a log line from here. PDFium is not
-thread-safe, and upload requests arrive on many threads: every call holds
-:data:`_PDFIUM`.
+thread-safe, not even across documents, and upload requests arrive on many threads:
+every call holds the process-wide :data:`lib.documents.raster.PDFIUM_LOCK`.
 """
 
 from __future__ import annotations
 
-import threading
-
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from lib.documents.raster import PDFIUM_LOCK
 from lib.domain.errors import InvalidRequest, PayloadTooLarge
-
-_PDFIUM = threading.Lock()
 
 
 def count_pages(data: bytes, what: str) -> int:
@@ -26,7 +23,7 @@ def count_pages(data: bytes, what: str) -> int:
     is set: parsers may not read it) or ``pdf_unreadable`` (not a PDF PDFium can
     open, or no pages).
     """
-    with _PDFIUM:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as exc:

@@ -317,13 +317,13 @@ TABLE = [
         "multipart-boundary-mismatch",
         raw_form(b"--b\r\n" + _FILE_PART + PDF + b"\r\n--b--\r\n", "multipart/form-data; boundary=zz"),
         400,
-        "missing_file",
+        "malformed_multipart",
     ),
     Bad(
         "multipart-unterminated",
         raw_form(b"--b\r\n" + _FILE_PART + PDF, "multipart/form-data; boundary=b"),
         400,
-        "missing_file",
+        "malformed_multipart",
     ),
     Bad(
         "multipart-garbage",
