@@ -72,9 +72,9 @@ class Uploader:
     def refused(self, body: Body) -> float:
         """The same body with a malformed key: seconds until the 401 arrived.
 
-        The upload function parses the multipart body before it checks the key, and a
-        malformed key is refused without a database look-up, so this is the HTTP leg
-        alone: the body sent, received, handed to the function and parsed, a JSON answer.
+        The key is checked before the body is decoded, and a malformed key is refused
+        without a database look-up, so this is the HTTP leg alone: the body sent,
+        received and handed to the function, and a JSON answer.
         """
         started = time.perf_counter()
         response = self.client.post(

@@ -20,6 +20,7 @@ class Plan:
     memory_jobs_first: int  # RSS is read after these ...
     memory_jobs_total: int  # ... and again after these
     big_uploads: int  # concurrent 25 MB uploads
+    hostile_repeats: int  # each hostile refusal, measured
 
     @classmethod
     def full(cls) -> Plan:
@@ -35,6 +36,7 @@ class Plan:
             memory_jobs_first=50,
             memory_jobs_total=500,
             big_uploads=8,
+            hostile_repeats=20,
         )
 
     @classmethod
@@ -51,4 +53,5 @@ class Plan:
             memory_jobs_first=10,
             memory_jobs_total=40,
             big_uploads=2,
+            hostile_repeats=3,
         )

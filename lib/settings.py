@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lib.domain.errors import ConfigurationError
+from lib.domain.uploads import UploadLimits
 from lib.domain.webhook_urls import WebhookUrlPolicy
 
 
@@ -113,6 +114,11 @@ class Settings(BaseModel):
             allow_private_networks=self.webhook_allow_private_networks,
             allowed_ports=frozenset(int(port) for port in self.webhook_allowed_ports.split(",")),
         )
+
+    @property
+    def upload_limits(self) -> UploadLimits:
+        """How much one upload may carry (files, bytes, pages)."""
+        return UploadLimits.from_megabytes(self.max_file_mb, self.max_upload_mb, self.max_files, self.max_pages)
 
     @property
     def use_gemini(self) -> bool:

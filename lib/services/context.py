@@ -18,7 +18,6 @@ from lib.adapters.tenant_store import TenantStore
 from lib.adapters.webhook_sender import WebhookSender
 from lib.domain.jobs import RetryPolicy
 from lib.domain.parsing import ReportParser
-from lib.domain.uploads import UploadLimits
 from lib.domain.webhook_urls import Resolver
 from lib.services.auth import Authenticator
 from lib.settings import Settings
@@ -57,12 +56,6 @@ class Context:
         """Release the database connections (at shutdown, or when a test is done)."""
         self.mongo.close()
         self.webhooks.close()
-
-    @property
-    def upload_limits(self) -> UploadLimits:
-        """The upload limits from the settings."""
-        s = self.settings
-        return UploadLimits.from_megabytes(s.max_file_mb, s.max_upload_mb, s.max_files, s.max_pages)
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -72,7 +72,7 @@ def submit_report(
     check_resource_id(project_id, "project")
     ctx.auth.require_tenant(api_key, tenant_id)
     ctx.auth.require_project(tenant_id, project_id)
-    limits = ctx.upload_limits
+    limits = ctx.settings.upload_limits
     form = read_form(limits)
     files = form.files
     check_files(files, limits)
