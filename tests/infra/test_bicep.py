@@ -25,6 +25,7 @@ from pycep import BicepParser
 from functions import bindings
 from lib.adapters import job_store, tenant_store
 from lib.adapters.cursor_store import SWEEPER_STATE
+from lib.adapters.multipart_form import max_body_bytes
 from lib.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -322,6 +323,13 @@ def test_app_settings_default_to_the_example_values() -> None:
         assert resolve(settings[name], defaults) == example, name
 
 
+def test_the_hosts_body_limit_is_the_largest_upload_plus_its_multipart_framing() -> None:
+    settings = main_app_settings()
+    limits = Settings.from_env({**example_settings(), "MONGODB_URI": "mongodb://x"}).upload_limits
+    assert int(settings["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"]) == max_body_bytes(limits)
+    assert int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024 == limits.max_upload_bytes
+
+
 def test_storage_connections_are_identity_based() -> None:
     settings = main_app_settings()
     for connection in ("AzureWebJobsStorage", bindings.STORAGE_CONNECTION):
@@ -448,7 +456,10 @@ def test_ru_declares_the_app_collections_and_indexes() -> None:
         }
         for spec in template("modules/cosmos-ru.bicep")["variables"]["collections"]["value"]
     }
-    wanted: dict[str, set[tuple[tuple[str, ...], bool]]] = {tenant_store.AI_MODELS: set(), SWEEPER_STATE: set()}
+    wanted: dict[str, set[tuple[tuple[str, ...], bool]]] = {
+        tenant_store.AI_MODELS: set(),
+        SWEEPER_STATE: set(),
+    }
     for collection, indexes in (job_store._INDEXES | tenant_store._INDEXES).items():
         # ARM has neither index names nor directions: compare key lists and uniqueness.
         wanted[collection] = {
