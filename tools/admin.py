@@ -7,6 +7,7 @@
     python -m tools.admin revoke-key 0123456789ab
     python -m tools.admin rotate-webhook-secret tenant-001 project-001 --overlap-hours 24
     python -m tools.admin set-webhook-payload tenant-001 project-001 thin
+    python -m tools.admin set-output-policy tenant-001 project-001 --ungrounded drop --mixed-patient fail
     python -m tools.admin bootstrap tenant-001 project-001  # tenant, project and key at once
     python -m tools.admin delete-tenant tenant-001 --yes  # revoke its keys, purge all its data
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from lib.adapters.tenant_store import AlreadyExists
 from lib.bootstrap import context
 from lib.domain.errors import ServiceError
+from lib.domain.output_policy import MixedPatientPolicy, UngroundedPolicy
 from lib.domain.webhooks import PayloadMode
 from lib.services import admin, purge
 
@@ -68,6 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     payload.add_argument("tenant_id")
     payload.add_argument("project_id")
     payload.add_argument("mode", choices=[m.value for m in PayloadMode])
+    output = commands.add_parser(
+        "set-output-policy", help="ungrounded facts (flag|drop), mixed patients (warn|fail), FHIR in webhooks"
+    )
+    output.add_argument("tenant_id")
+    output.add_argument("project_id")
+    output.add_argument("--ungrounded", choices=[p.value for p in UngroundedPolicy])
+    output.add_argument("--mixed-patient", choices=[p.value for p in MixedPatientPolicy])
+    output.add_argument("--fhir-webhooks", choices=["on", "off"])
     both = commands.add_parser("bootstrap", help="tenant + project + key in one go (existing ones are kept)")
     both.add_argument("tenant_id")
     both.add_argument("project_id")
@@ -111,6 +121,19 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "set-webhook-payload":
             admin.set_webhook_payload(ctx, args.tenant_id, args.project_id, PayloadMode(args.mode))
             print(f"project {args.project_id}: {args.mode} webhook payloads")
+        elif args.command == "set-output-policy":
+            policy = admin.set_output_policy(
+                ctx,
+                args.tenant_id,
+                args.project_id,
+                ungrounded=UngroundedPolicy(args.ungrounded) if args.ungrounded else None,
+                mixed_patient=MixedPatientPolicy(args.mixed_patient) if args.mixed_patient else None,
+                fhir_in_webhooks=None if args.fhir_webhooks is None else args.fhir_webhooks == "on",
+            )
+            print(
+                f"project {args.project_id}: ungrounded facts {policy.ungrounded.value}, mixed patients "
+                f"{policy.mixed_patient.value}, FHIR in webhooks {'on' if policy.fhir_in_webhooks else 'off'}"
+            )
         elif args.command == "delete-tenant":
             purged = purge.delete_tenant(ctx, args.tenant_id)
             print(f"tenant {args.tenant_id} deleted: {purged.jobs} job(s) and {purged.blobs} file(s) purged")

@@ -6,7 +6,7 @@ created_at, revoked_at}``; the plaintext is never stored.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from lib.adapters.job_store import IndexPlan, ensure_indexes
 from lib.adapters.mongo_client import from_fields, mongo_call
 from lib.domain.api_keys import IssuedKey
+from lib.domain.output_policy import MixedPatientPolicy, OutputPolicy, UngroundedPolicy
 from lib.domain.webhooks import PayloadMode
 
 Document = dict[str, Any]
@@ -62,6 +63,7 @@ class Project:
     ai_model_id: str | None = None
     webhook_secrets: tuple[WebhookSecret, ...] = ()
     webhook_payload: PayloadMode = PayloadMode.FULL
+    output: OutputPolicy = field(default_factory=OutputPolicy)
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The secrets to sign with now: every one not yet expired (two during a rotation)."""
@@ -120,6 +122,11 @@ class TenantStore:
                 from_fields(WebhookSecret, item) for item in doc.get("webhook_secrets", [])
             ),
             webhook_payload=PayloadMode(doc.get("webhook_payload", PayloadMode.FULL.value)),
+            output=OutputPolicy(
+                ungrounded=UngroundedPolicy(doc.get("ungrounded", UngroundedPolicy.FLAG.value)),
+                mixed_patient=MixedPatientPolicy(doc.get("mixed_patient", MixedPatientPolicy.WARN.value)),
+                fhir_in_webhooks=bool(doc.get("fhir_in_webhooks", False)),
+            ),
         )
 
     def get_ai_model(self, model_id: str) -> AiModel | None:
@@ -183,6 +190,20 @@ class TenantStore:
         result = mongo_call(
             lambda: self._projects.update_one(
                 {"tenant_id": tenant_id, "project_id": project_id}, {"$set": {"webhook_payload": mode.value}}
+            )
+        )
+        return result.matched_count == 1
+
+    def set_output_policy(self, tenant_id: str, project_id: str, policy: OutputPolicy) -> bool:
+        """Store a project's output choices; ``False`` if no such project."""
+        fields = {
+            "ungrounded": policy.ungrounded.value,
+            "mixed_patient": policy.mixed_patient.value,
+            "fhir_in_webhooks": policy.fhir_in_webhooks,
+        }
+        result = mongo_call(
+            lambda: self._projects.update_one(
+                {"tenant_id": tenant_id, "project_id": project_id}, {"$set": fields}
             )
         )
         return result.matched_count == 1

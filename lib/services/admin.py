@@ -8,6 +8,7 @@ from lib.adapters.tenant_store import Project, WebhookSecret
 from lib.adapters.webhook_sender import new_webhook_secret
 from lib.domain.api_keys import IssuedKey, hash_secret, issue_key, parse_key
 from lib.domain.errors import InvalidRequest, NotFound
+from lib.domain.output_policy import MixedPatientPolicy, OutputPolicy, UngroundedPolicy
 from lib.domain.uploads import check_resource_id
 from lib.domain.webhooks import PayloadMode
 from lib.services.context import Context
@@ -61,6 +62,30 @@ def set_webhook_payload(ctx: Context, tenant_id: str, project_id: str, mode: Pay
     """Choose what the project's webhooks carry: ``full`` (with parsed_data) or ``thin``."""
     if not ctx.tenants.set_webhook_payload(tenant_id, project_id, mode):
         raise NotFound(f"project {project_id} not found", code="project_not_found")
+
+
+def set_output_policy(
+    ctx: Context,
+    tenant_id: str,
+    project_id: str,
+    *,
+    ungrounded: UngroundedPolicy | None = None,
+    mixed_patient: MixedPatientPolicy | None = None,
+    fhir_in_webhooks: bool | None = None,
+) -> OutputPolicy:
+    """Change the project's output choices that are given; returns the policy now in force."""
+    project = ctx.tenants.get_project(tenant_id, project_id)
+    if project is None:
+        raise NotFound(f"project {project_id} not found", code="project_not_found")
+    current = project.output
+    policy = OutputPolicy(
+        ungrounded=ungrounded or current.ungrounded,
+        mixed_patient=mixed_patient or current.mixed_patient,
+        fhir_in_webhooks=current.fhir_in_webhooks if fhir_in_webhooks is None else fhir_in_webhooks,
+    )
+    if not ctx.tenants.set_output_policy(tenant_id, project_id, policy):
+        raise NotFound(f"project {project_id} not found", code="project_not_found")
+    return policy
 
 
 def create_api_key(ctx: Context, tenant_id: str) -> str:

@@ -12,6 +12,7 @@ from pymongo import MongoClient
 
 from lib.bootstrap import build_context
 from lib.domain.errors import AuthenticationFailed
+from lib.domain.output_policy import MixedPatientPolicy, OutputPolicy, UngroundedPolicy
 from lib.settings import Settings
 from tools.services import PROJECT_ROOT
 
@@ -93,3 +94,26 @@ def test_delete_tenant_asks_for_yes_then_removes_the_tenant(
     assert "tenant-011 deleted: 0 job(s)" in deleted.stdout
     assert tenant_docs(settings) == []
     assert admin(app_settings, "delete-tenant", "tenant-011", "--yes").returncode == 1
+
+
+def test_set_output_policy_changes_only_what_it_is_given(
+    app_settings: dict[str, str], settings: Settings
+) -> None:
+    assert admin(app_settings, "bootstrap", "tenant-012", "project-012").returncode == 0
+
+    first = admin(app_settings, "set-output-policy", "tenant-012", "project-012", "--ungrounded", "drop")
+    second = admin(app_settings, "set-output-policy", "tenant-012", "project-012", "--fhir-webhooks", "on")
+    unknown = admin(app_settings, "set-output-policy", "tenant-012", "project-404", "--mixed-patient", "fail")
+
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "ungrounded facts drop, mixed patients warn, FHIR in webhooks on" in second.stdout
+    assert unknown.returncode == 1
+    ctx = build_context(settings)
+    try:
+        project = ctx.tenants.get_project("tenant-012", "project-012")
+    finally:
+        ctx.close()
+    assert project is not None
+    assert project.output == OutputPolicy(
+        UngroundedPolicy.DROP, MixedPatientPolicy.WARN, fhir_in_webhooks=True
+    )
