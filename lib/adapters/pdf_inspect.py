@@ -4,7 +4,7 @@ PDFium (through pypdfium2) answers in C: the page count of a 50,000-page file in
 about 20 ms, where walking the page tree in Python took 15 s; and it logs nothing
 through Python, so no document text can reach a log line from here. PDFium is not
 thread-safe, not even across documents, and upload requests arrive on many threads:
-every call holds the process-wide :data:`lib.documents.raster.PDFIUM_LOCK`.
+every call holds the process-wide :data:`lib.pdfium_lock.PDFIUM_LOCK`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from lib.documents.raster import PDFIUM_LOCK
 from lib.domain.errors import InvalidRequest, PayloadTooLarge
+from lib.pdfium_lock import PDFIUM_LOCK
 
 
 def count_pages(data: bytes, what: str) -> int:

@@ -26,7 +26,6 @@ original page, in PDF points with a top-left origin (the model's coordinates).
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
@@ -38,10 +37,7 @@ from PIL import Image, ImageFilter
 
 from lib.documents.model import BBox
 from lib.domain.errors import PermanentParseError
-
-# PDFium is not thread-safe, not even across separate documents (pypdfium2's docs):
-# every pypdfium2 call in this process, in any module, must hold this lock.
-PDFIUM_LOCK = threading.Lock()
+from lib.pdfium_lock import PDFIUM_LOCK
 
 # A4 and US Legal at 300 dpi are 8.7 and 10.1 Mpx; a larger page is drawn at a lower
 # resolution instead, so one page cannot take unbounded memory or OCR time.
