@@ -21,6 +21,7 @@ class Plan:
     memory_jobs_total: int  # ... and again after these
     big_uploads: int  # concurrent 25 MB uploads
     hostile_repeats: int  # each hostile refusal, measured
+    document_reports: int  # text reports parsed for ms/page (a fifth as many scans)
 
     @classmethod
     def full(cls) -> Plan:
@@ -37,6 +38,7 @@ class Plan:
             memory_jobs_total=500,
             big_uploads=8,
             hostile_repeats=20,
+            document_reports=60,
         )
 
     @classmethod
@@ -54,4 +56,5 @@ class Plan:
             memory_jobs_total=40,
             big_uploads=2,
             hostile_repeats=3,
+            document_reports=10,
         )
