@@ -1,10 +1,9 @@
 """Document text never reaches a log line, whoever writes it.
 
-PDF, OCR and NLP libraries quote what they read: pypdf warns "Ignoring page tree
-entry that is not a dictionary: <the entry>", pdfminer names broken objects and
-fonts by their content, and medspaCy's sentence splitter logs every token at DEBUG
-through loguru. Whatever they say is about a document, so it is dropped at the
-source: each library's logger gets a level above CRITICAL, a handler that discards,
+PDF and OCR libraries quote what they read: pypdf warned "Ignoring page tree entry
+that is not a dictionary: <the entry>" (it is no longer on the parse path), and
+pdfminer names broken objects and fonts by their content. Whatever they say is about
+a document, so it is dropped at the source: each library's logger gets a level above CRITICAL, a handler that discards,
 and no propagation (without a handler of its own, :data:`logging.lastResort` would
 still print its warnings). Two clients of ours quote documents below WARNING only:
 pymongo's command log (DEBUG) shows the parsed reports it writes and reads, and
@@ -12,9 +11,9 @@ google-genai's DEBUG lines show the model's answers; they keep their warnings.
 Our own modules log ids and counts only.
 
 :func:`silence_document_loggers` runs where the app is composed (``lib.bootstrap``),
-in the local host, and first thing in every parse child. A library added to the
+in the local host, and first thing in every parse process. A library added to the
 parse path joins :data:`DOCUMENT_LOGGERS`; the log-capture test in
-``tests/reliability/test_hostile_input.py`` feeds PDFs built to make libraries
+``tests/reliability/test_hostile_cost.py`` feeds PDFs built to make libraries
 quote content and fails on any line that shows it.
 """
 
@@ -24,15 +23,11 @@ import logging
 
 # Top-level logger names of every library that reads document content.
 DOCUMENT_LOGGERS = (
-    "pypdf",
     "pdfminer",
     "pdfplumber",
     "pypdfium2",
     "PIL",
     "tesserocr",
-    "spacy",
-    "medspacy",
-    "PyRuSH",
     "fhir",
     "simple_icd_10_cm",
 )
@@ -43,7 +38,7 @@ QUOTING_BELOW = {"pymongo.command": logging.CRITICAL + 1, "google_genai": loggin
 
 
 def silence_document_loggers() -> None:
-    """Drop every record of the document libraries' loggers, and loguru's default output."""
+    """Drop the document libraries' records, and the quoting clients' records below their level."""
     for name in DOCUMENT_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(logging.CRITICAL + 1)
@@ -51,14 +46,3 @@ def silence_document_loggers() -> None:
         logger.handlers = [logging.NullHandler()]
     for name, level in QUOTING_BELOW.items():
         logging.getLogger(name).setLevel(level)
-    _silence_loguru()
-
-
-def _silence_loguru() -> None:
-    # medspaCy's PyRuSH sentence splitter logs each token through loguru, whose default
-    # handler writes to stderr; nothing of ours uses loguru.
-    try:
-        from loguru import logger
-    except ImportError:
-        return
-    logger.remove()
