@@ -18,8 +18,8 @@ from lib.adapters.cursor_store import CursorStore
 from lib.adapters.delivery_store import DeliveryStore
 from lib.adapters.isolated_parser import IsolatedParser, WorkLimits
 from lib.adapters.job_store import JobStore
-from lib.adapters.local_parser import LocalReportParser
 from lib.adapters.mongo_client import connect
+from lib.adapters.report_pipeline import PRELOAD, GroundedParser, ReportPipeline
 from lib.adapters.storage import JobQueue, ReportBlobs, blob_service, queue_service
 from lib.adapters.tenant_store import TenantStore
 from lib.adapters.webhook_sender import WebhookSender, build_http_client
@@ -37,27 +37,31 @@ def utc_now() -> datetime:
 
 
 def build_parser(settings: Settings) -> ReportParser:
-    """Gemini when configured (``PARSER``/``GEMINI_API_KEY``), else the local parser.
+    """Gemini when configured (``PARSER``/``GEMINI_API_KEY``), else the offline rules; checked either way.
 
-    The local parser reads hostile PDFs on this machine's CPU, so it runs in a
-    child process under the ``PARSE_*`` limits; Gemini's work happens elsewhere.
+    Whatever reads the report, the report pipeline reads the PDFs too (grounding,
+    codes, plausibility), in a parse process under the ``PARSE_*`` limits: that is
+    where hostile input meets this machine's CPU. A Gemini call is made before, in
+    the worker, and its answer handed to the pipeline.
     """
-    if settings.use_gemini:
-        from lib.adapters.gemini_parser import GeminiReportParser  # imported only when used: a heavy SDK
-
-        assert settings.gemini_api_key is not None
-        return GeminiReportParser(
-            api_key=settings.gemini_api_key,
-            default_model=settings.gemini_model,
-            base_url=settings.gemini_base_url,
-            timeout_seconds=settings.gemini_timeout_seconds,
-        )
     limits = WorkLimits(
         cpu_seconds=settings.parse_cpu_seconds,
         wall_seconds=settings.parse_wall_seconds,
         memory_bytes=settings.parse_memory_mb * 1024 * 1024,
     )
-    return IsolatedParser(LocalReportParser(), limits, settings.parse_max_concurrent)
+    pipeline = IsolatedParser(ReportPipeline(), limits, settings.parse_max_concurrent, preload=PRELOAD)
+    if not settings.use_gemini:
+        return pipeline
+    from lib.adapters.gemini_parser import GeminiReportParser  # imported only when used: a heavy SDK
+
+    assert settings.gemini_api_key is not None
+    gemini = GeminiReportParser(
+        api_key=settings.gemini_api_key,
+        default_model=settings.gemini_model,
+        base_url=settings.gemini_base_url,
+        timeout_seconds=settings.gemini_timeout_seconds,
+    )
+    return GroundedParser(gemini, pipeline)
 
 
 def build_context(

@@ -174,6 +174,7 @@ class Page:
     furniture: tuple[Line, ...] = ()
     source: TextSource = TextSource.TEXT_LAYER
     unread: bool = False
+    file: int = 1  # the file it is in: 1-based position in the upload
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,14 @@ class Document:
 
     pages: tuple[Page, ...]
     warnings: tuple[DocumentWarning, ...] = field(default=())
+
+    @property
+    def file_pages(self) -> tuple[int, ...]:
+        """How many pages each file has, in upload order."""
+        counts: dict[int, int] = {}
+        for page in self.pages:
+            counts[page.file] = counts.get(page.file, 0) + 1
+        return tuple(counts[file] for file in sorted(counts))
 
     @property
     def text(self) -> str:

@@ -116,6 +116,7 @@ def read_document(
                 f"the report has more than {limits.max_pages} pages", code="too_many_pages"
             )
     texts: list[_PageText] = []
+    file_of: list[int] = []
     warnings: list[DocumentWarning] = []
     for pdf in pdfs:
         for index in range(pdf.page_count):
@@ -128,7 +129,8 @@ def read_document(
                     )
                 )
             texts.append(text)
-    pages = mark_continuations(_lay_out(texts, deadline))
+            file_of.append(pdf.position)
+    pages = mark_continuations(_lay_out(texts, file_of, deadline))
     logger.debug(
         "document read files=%d pages=%d ocr_pages=%d unread_pages=%d tables=%d",
         len(pdfs),
@@ -185,11 +187,11 @@ def _scanned_inserts(content: PageContent, words: Sequence[Word]) -> list[BBox]:
     return inserts
 
 
-def _lay_out(texts: Sequence[_PageText], deadline: Deadline) -> list[Page]:
+def _lay_out(texts: Sequence[_PageText], file_of: Sequence[int], deadline: Deadline) -> list[Page]:
     rows = [group_rows(text.words) for text in texts]
     furniture = find_furniture(rows, [text.height for text in texts])
     pages: list[Page] = []
-    for text, page_rows, furniture_rows in zip(texts, rows, furniture, strict=True):
+    for text, file, page_rows, furniture_rows in zip(texts, file_of, rows, furniture, strict=True):
         deadline.check()
         content = [word for i, row in enumerate(page_rows) if i not in furniture_rows for word in row.words]
         layout = lay_out(content, page=text.number, grids=text.grids, check=deadline.check)
@@ -207,6 +209,7 @@ def _lay_out(texts: Sequence[_PageText], deadline: Deadline) -> list[Page]:
                 furniture=set_aside,
                 source=text.source,
                 unread=text.unread,
+                file=file,
             )
         )
     return pages

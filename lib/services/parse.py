@@ -10,6 +10,7 @@ from enum import Enum
 
 from lib.domain.errors import LeaseLost, PermanentParseError, TransientError
 from lib.domain.jobs import Job, JobError, JobStatus
+from lib.domain.output_policy import OutputPolicy
 from lib.domain.parsing import ParseRequest
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
@@ -117,6 +118,7 @@ def _parse_request(ctx: Context, job: Job) -> ParseRequest:
         documents=documents,
         model=model.model if model else None,
         prompt=model.prompt if model else None,
+        policy=project.output if project else OutputPolicy(),
     )
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from lib.adapters.gemini_parser import DEFAULT_PROMPT, GeminiReportParser
+from lib.adapters.gemini_parser import DEFAULT_PROMPT, GeminiReport, GeminiReportParser
 from lib.domain.errors import PermanentParseError, ServiceError, TransientParseError
+from lib.domain.grounding import Claim
 from lib.domain.parsing import ParseRequest, TokenUsage
 from lib.domain.report_schema import ParsedReport, ReportContent
 from tests.support.gemini_stub import SAMPLE_REPORT, GeminiReply, GeminiStub
@@ -95,8 +96,85 @@ def test_parse_returns_validated_report_usage_and_model(stub: GeminiStub, parser
     assert config["temperature"] == 0.0
     schema = config["responseSchema"]
     assert schema["type"] == "OBJECT"
-    assert set(schema["properties"]) == set(ReportContent.model_fields)  # the content; warnings are ours
+    # The content and the model's sources; provenance and warnings are ours.
+    assert set(schema["properties"]) == set(GeminiReport.model_fields)
+    assert set(ReportContent.model_fields) < set(schema["properties"])
+    assert not {"provenance", "warnings"} & set(schema["properties"])
     assert schema["properties"]["diagnosis"]["type"] == "ARRAY"
+    lab_item = schema["properties"]["lab_results"]["items"]["properties"]
+    assert lab_item["source_page"]["type"] == "INTEGER"
+    assert lab_item["source_quote"]["type"] == "STRING"
+    assert set(schema["properties"]["patient"]["properties"]) >= {"name_source", "mrn_source"}
+    assert "source_quote" in sent.prompt
+    assert outcome.claims == {}  # SAMPLE_REPORT states no sources
+
+
+def test_schema_stays_in_geminis_subset(stub: GeminiStub, parser: GeminiReportParser, pdf: bytes) -> None:
+    parser.parse(ParseRequest(documents=[pdf]))
+
+    allowed = {"STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT"}
+
+    def walk(node: object) -> Iterator[dict[str, object]]:
+        if isinstance(node, dict):
+            yield node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    nodes = list(walk(stub.last_request.generation_config["responseSchema"]))
+    assert all(node["type"] in allowed for node in nodes if "type" in node and isinstance(node["type"], str))
+    assert not any({"$ref", "$defs", "additionalProperties"} & set(node) for node in nodes)
+
+
+def test_sources_become_claims_and_stay_out_of_the_report(
+    stub: GeminiStub, parser: GeminiReportParser, pdf: bytes
+) -> None:
+    answer = {
+        **SAMPLE_REPORT,
+        "patient_name_source": {"page": 1, "quote": "Patient: EXAMPLE, ALEX"},
+        "patient": {
+            **SAMPLE_REPORT["patient"],
+            "date_of_birth_source": {"page": 1, "quote": "DOB: 01/31/1970"},
+        },
+        "report_date_source": {"page": 0, "quote": "  "},  # neither is a claim
+        "diagnosis_details": [
+            {
+                **SAMPLE_REPORT["diagnosis_details"][0],
+                "source_page": 1,
+                "source_quote": "Type 2 diabetes (E11.9)",
+            },
+            SAMPLE_REPORT["diagnosis_details"][1],
+        ],
+        "lab_results": [{**SAMPLE_REPORT["lab_results"][0], "source_page": 3, "source_quote": "HbA1c 7.2 %"}],
+        "provenance": {"/patient_name": {"page": 1, "quote": "made up"}},  # not the model's to write
+    }
+    stub.enqueue(GeminiReply.ok(answer))
+
+    outcome = parser.parse(ParseRequest(documents=[pdf]))
+
+    assert outcome.report == ParsedReport.model_validate(SAMPLE_REPORT)
+    assert outcome.claims == {
+        "/patient_name": Claim(page=1, quote="Patient: EXAMPLE, ALEX"),
+        "/patient/date_of_birth": Claim(page=1, quote="DOB: 01/31/1970"),
+        "/diagnosis_details/0": Claim(page=1, quote="Type 2 diabetes (E11.9)"),
+        "/diagnosis/0": Claim(page=1, quote="Type 2 diabetes (E11.9)"),  # its diagnosis_details twin's
+        "/lab_results/0": Claim(page=3, quote="HbA1c 7.2 %"),
+    }
+
+
+def test_malformed_source_is_invalid_output(stub: GeminiStub, parser: GeminiReportParser, pdf: bytes) -> None:
+    stub.enqueue(
+        GeminiReply.ok({**SAMPLE_REPORT, "facility_source": {"page": "first", "quote": SECRET_NAME}})
+    )
+
+    with pytest.raises(TransientParseError) as caught:
+        parser.parse(ParseRequest(documents=[pdf]))
+
+    assert caught.value.code == "gemini_invalid_output"
+    assert "facility_source.page" in caught.value.message
+    assert SECRET_NAME not in "".join(traceback.format_exception(caught.value))
 
 
 def test_parse_uses_default_model_and_request_prompt(

@@ -213,3 +213,13 @@ def test_a_damaged_file_is_read_or_refused_never_crashes(seed: int) -> None:
     except PermanentParseError as error:
         outcome = error.code
     assert outcome in {"1 page", "pdf_unreadable"}
+
+
+def test_each_page_knows_its_file_and_the_document_counts_pages_per_file() -> None:
+    one = make_pdf(lambda pdf: text_at(pdf, 72, 72, "Patient: Jane Doe"))
+    two = make_pdf(lambda pdf: text_at(pdf, 72, 72, "Page one"), lambda pdf: text_at(pdf, 72, 72, "Page two"))
+
+    document = read_document([two, one])
+
+    assert [page.file for page in document.pages] == [1, 1, 2]
+    assert document.file_pages == (2, 1)
