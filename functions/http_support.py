@@ -15,17 +15,21 @@ from lib.domain.errors import ConfigurationError, DependencyThrottled, Dependenc
 log = logging.getLogger(__name__)
 
 API_KEY_HEADER = "X-API-Key"
+FHIR_JSON = "application/fhir+json"
 
 
 def json_response(
-    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+    body: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    mimetype: str = "application/json",
 ) -> func.HttpResponse:
-    """A JSON response."""
+    """A JSON response (``mimetype`` for JSON media types such as FHIR's)."""
     return func.HttpResponse(
         json.dumps(body, separators=(",", ":")),
         status_code=status,
         headers=headers,
-        mimetype="application/json",
+        mimetype=mimetype,
     )
 
 

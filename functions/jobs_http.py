@@ -1,11 +1,12 @@
-"""HTTP: a job's status, and a fresh delivery of its webhook."""
+"""HTTP: a job's status, its report as FHIR, and a fresh delivery of its webhook."""
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from functions.http_support import API_KEY_HEADER, answer, json_response
+from functions.http_support import API_KEY_HEADER, FHIR_JSON, answer, json_response
 from lib.bootstrap import context
+from lib.services.fhir_export import job_fhir
 from lib.services.notify import redeliver
 from lib.services.status import job_status
 
@@ -18,6 +19,17 @@ def get_job_status(req: func.HttpRequest) -> func.HttpResponse:
     return answer(
         lambda: json_response(
             job_status(context(), api_key=req.headers.get(API_KEY_HEADER), job_id=req.route_params["job_id"])
+        )
+    )
+
+
+@bp.route(route="v1/job/{job_id}/fhir", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def get_job_fhir(req: func.HttpRequest) -> func.HttpResponse:
+    """The completed job's report as a FHIR R4 Bundle (``application/fhir+json``): 404, or 409 until completed."""
+    return answer(
+        lambda: json_response(
+            job_fhir(context(), api_key=req.headers.get(API_KEY_HEADER), job_id=req.route_params["job_id"]),
+            mimetype=FHIR_JSON,
         )
     )
 

@@ -64,11 +64,15 @@ class AttemptOutcome(str, Enum):
 
 @dataclass(frozen=True)
 class StoredFile:
-    """One uploaded file as kept in Blob Storage; the client's file name is not kept."""
+    """One uploaded file as kept in Blob Storage; the client's file name is not kept.
+
+    ``pages`` is its page count as counted at upload (``None`` for jobs stored before).
+    """
 
     blob_name: str
     size_bytes: int
     sha256: str
+    pages: int | None = None
 
 
 @dataclass(frozen=True)

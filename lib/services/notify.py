@@ -9,11 +9,13 @@ from enum import Enum
 from typing import Any
 
 from lib.adapters.job_store import CLOCK_SLACK
+from lib.adapters.tenant_store import Project
 from lib.adapters.webhook_sender import DeliveryOutcome, DeliveryResult, webhook_backoff
 from lib.domain.errors import Conflict, DependencyUnavailable, NotFound
 from lib.domain.jobs import Job, JobStatus
 from lib.domain.webhooks import DeliveryAttempt, PayloadMode, WebhookState, event_for, new_delivery
 from lib.services.context import Context
+from lib.services.fhir_export import fhir_bundle
 from lib.services.presenter import present_job, present_thin
 
 log = logging.getLogger(__name__)
@@ -55,14 +57,20 @@ def dispatch_delivery(ctx: Context, job: Job, delay: timedelta = timedelta(0)) -
     return True
 
 
-def webhook_payload(ctx: Context, job: Job, mode: PayloadMode) -> bytes:
-    """The body of a job's webhook: the status document plus ``event`` (or the thin variant)."""
+def webhook_payload(ctx: Context, job: Job, project: Project) -> bytes:
+    """The body of a job's webhook: the status document plus ``event`` (or the thin variant).
+
+    A project that asks for it gets the completed report's FHIR Bundle too, as ``fhir``
+    (never in thin bodies: the bundle is patient data).
+    """
     assert job.webhook is not None
-    if mode is PayloadMode.THIN:
+    if project.webhook_payload is PayloadMode.THIN:
         body = present_thin(job)
     else:
         parsed = ctx.jobs.get_parsed_data(job.report_id) if job.status is JobStatus.COMPLETED else None
         body = present_job(job, parsed, include_webhook=False)
+        if parsed is not None and project.output.fhir_in_webhooks:
+            body["fhir"] = fhir_bundle(job, parsed)
     return json.dumps({"event": job.webhook.event, **body}, separators=(",", ":")).encode()
 
 
@@ -96,7 +104,7 @@ def deliver_webhook(ctx: Context, job_id: str, message_id: str) -> DeliveryResul
             DeliveryOutcome.REFUSED, None, 0, "the project has no signing secret", None, None
         )
     else:
-        payload = webhook_payload(ctx, job, project.webhook_payload)
+        payload = webhook_payload(ctx, job, project)
         result = ctx.webhooks.deliver(
             job.webhook_url, message_id=message_id, payload=payload, secrets=secrets, now=now
         )

@@ -79,10 +79,8 @@ def submit_report(
     webhook_url = check_webhook_url(webhook_url or form.fields.get("webhook_url"))
     if webhook_url is not None:
         check_webhook_target(webhook_url, ctx.settings.webhook_policy, ctx.resolve)
-    check_page_total(
-        [count_pages(item.data, f"file {number}") for number, item in enumerate(files, start=1)],
-        limits.max_pages,
-    )
+    pages = [count_pages(item.data, f"file {number}") for number, item in enumerate(files, start=1)]
+    check_page_total(pages, limits.max_pages)
 
     now = ctx.clock()
     # The report id is random: nothing about it follows from the job id (see the README).
@@ -92,8 +90,9 @@ def submit_report(
             blob_name=f"{tenant_id}/{project_id}/{job_id}/{number}.pdf",
             size_bytes=len(item.data),
             sha256=hashlib.sha256(item.data).hexdigest(),
+            pages=count,
         )
-        for number, item in enumerate(files, start=1)
+        for number, (item, count) in enumerate(zip(files, pages, strict=True), start=1)
     )
     job = Job(
         id=job_id,
