@@ -93,10 +93,9 @@ def ground(
             else:
                 ungrounded[fact.pointer] = f"{_WHAT[Kind.DIAGNOSIS]} was not found in the document"
             continue
-        message = _unreadable(fact)
-        hit = None if message else _search(index, _stated(fact, claims, report), _matcher(index, fact))
+        hit = _search(index, _stated(fact, claims, report), _matcher(index, fact))
         if hit is None:
-            ungrounded[fact.pointer] = message or f"{_WHAT[fact.kind]} was not found in the document"
+            ungrounded[fact.pointer] = f"{_WHAT[fact.kind]} was not found in the document"
         else:
             found[fact.pointer] = hit
     return _assemble(index, report, found, ungrounded, drop_ungrounded)
@@ -131,14 +130,12 @@ def _search(index: DocumentIndex, stated: int | None, match: Match) -> Hit | Non
     return best
 
 
-def _unreadable(fact: Fact) -> str | None:
-    """Why a fact cannot be checked at all, or ``None``."""
-    if fact.kind in (Kind.BIRTH_DATE, Kind.EVENT_DATE):
-        try:
-            date.fromisoformat(str(fact.value))
-        except ValueError:
-            return "only complete ISO dates (YYYY-MM-DD) are checked against the document"
-    return None
+def _iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _matcher(index: DocumentIndex, fact: Fact) -> Match:
@@ -152,13 +149,15 @@ def _matcher(index: DocumentIndex, fact: Fact) -> Match:
     text = str(value)
     if fact.kind is Kind.NAME:
         return lambda page: matching.name(index, page, text)
-    if fact.kind in (Kind.BIRTH_DATE, Kind.EVENT_DATE):
+    if fact.kind in (Kind.BIRTH_DATE, Kind.EVENT_DATE) and _iso_date(text):
         kind = DateKind.BIRTH if fact.kind is Kind.BIRTH_DATE else DateKind.EVENT
         return lambda page: matching.written_date(
             page, text, kind=kind, order=index.date_order, today=index.today
         )
     if fact.kind is Kind.RECORD_NUMBER:
         return lambda page: matching.record_number(page, text)
+    # Text, and a date kept as written (its day and month could be read either way):
+    # found as printed, every digit exact.
     return lambda page: matching.phrase(index, page, text)
 
 

@@ -305,6 +305,15 @@ def test_an_ambiguous_date_is_grounded_with_a_warning() -> None:
     assert [(w.code, w.path) for w in report.warnings] == [("ambiguous_date", "/report_date")]
 
 
+def test_a_date_kept_as_written_is_found_as_printed_and_only_so() -> None:
+    doc = document(page(1, ["Collected: 03/04/2026"]))
+
+    kept = ground(doc, parsed(report_date="03/04/2026"), today=TODAY)
+
+    assert kept.provenance["/report_date"].quote == "03/04/2026"
+    assert ungrounded(ground(doc, parsed(report_date="04/03/2026"), today=TODAY)) == {"/report_date"}
+
+
 def test_a_two_digit_birth_year_is_read_as_a_birth_date() -> None:
     report = parsed(patient={"date_of_birth": "1951-06-10"})
 
