@@ -19,6 +19,7 @@ from functions.webhook_queue import deliver_job_webhook, deliver_job_webhook_poi
 from lib.adapters.webhook_sender import new_webhook_secret
 from lib.bootstrap import build_context
 from lib.domain.webhooks import PayloadMode, WebhookState
+from lib.fhir import check_bundle
 from lib.services import admin
 from lib.services.context import Context
 from lib.services.notify import DeliveryResultKind, deliver_webhook
@@ -129,6 +130,25 @@ def test_a_completed_job_is_delivered_signed_with_the_status_body(
     assert request.headers["webhook-id"] == job.webhook.message_id
     assert job.webhook.state is WebhookState.DELIVERED and job.webhook.attempts == 1
     assert job.webhook.history[0].status_code == 204
+
+
+def test_a_project_that_asks_gets_the_fhir_bundle_in_its_webhooks_and_thin_bodies_never(
+    hctx: Context, project: dict[str, str], receiver: WebhookReceiver, pdf: bytes
+) -> None:
+    admin.set_output_policy(hctx, "tenant-001", "project-001", fhir_in_webhooks=True)
+    with_fhir = finished_job(hctx, project, pdf, receiver.url)
+    run_deliveries(hctx, with_fhir)
+    admin.set_webhook_payload(hctx, "tenant-001", "project-001", PayloadMode.THIN)
+    thin = finished_job(hctx, project, pdf, receiver.url)
+    run_deliveries(hctx, thin)
+
+    full_body, thin_body = (verify(request, project["secret"]) for request in receiver.requests)
+
+    bundle = full_body["fhir"]
+    assert bundle["resourceType"] == "Bundle" and check_bundle(bundle) == []
+    patients = [entry["resource"] for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Patient"]
+    assert patients[0]["name"][0]["text"] == PATIENT
+    assert "fhir" not in thin_body and "parsed_data" not in thin_body
 
 
 def test_tampering_breaks_the_signature(
