@@ -28,8 +28,6 @@ DOCUMENT_LOGGERS = (
     "pypdfium2",
     "PIL",
     "tesserocr",
-    "fhir",
-    "simple_icd_10_cm",
 )
 
 

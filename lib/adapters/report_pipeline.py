@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from lib.documents import Document
 
 MODEL_NAME = "local-rules"
-# Imported once in the forkserver: the engine, the rules, grounding, the checks, the code set.
-PRELOAD = ("lib.documents", "lib.offline", "lib.grounding", "lib.checks", "simple_icd_10_cm")
+# Imported once in the forkserver: the engine, the rules, grounding, the checks.
+PRELOAD = ("lib.documents", "lib.offline", "lib.grounding", "lib.checks")
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,13 @@
 """ICD-10-CM codes: the written form, and the official code set.
 
 Code set
-    ``simple-icd-10-cm`` 1.5.0 (MIT), whose data is the **CDC's ICD-10-CM April 2026
-    release** (98,505 items: chapters, blocks, categories and subcategories, with
-    the seventh-character codes the tabular list defines). Importing it parses the
-    whole tabular XML: about 3-5 s and 175-200 MB of RSS. So it is loaded lazily,
-    on the first lookup, once per process, under a lock; never at import time.
+    The **CDC's ICD-10-CM April 2026 release** (98,225 categories and subcategories,
+    with the seventh-character codes the tabular list defines), as the table
+    ``data/icd10cm-2026.tsv.gz`` that ``python -m tools.icd10_table`` derives from
+    ``simple-icd-10-cm`` 1.5.0 (MIT). Reading the table takes about 0.1 s and 30 MB;
+    importing the library would parse the whole tabular XML (about 3 s and 200 MB in
+    every parse process), so the library is a development tool only. The table is
+    read lazily, on the first lookup, once per process, under a lock.
 
 Form
     A code is read liberally: case, spaces, a missing or misplaced dot, an
@@ -21,17 +23,16 @@ Billable
 
 from __future__ import annotations
 
-import importlib
+import gzip
 import re
 import threading
-import warnings
 from dataclasses import dataclass
-from types import ModuleType
+from pathlib import Path
 from typing import Final
 
-__all__ = ["ICD10_CM_RELEASE", "CodeInfo", "lookup", "normalise_code"]
+__all__ = ["ICD10_CM_RELEASE", "TABLE_PATH", "CodeInfo", "lookup", "normalise_code"]
 
-ICD10_CM_RELEASE: Final = "ICD-10-CM April 2026 (CDC), via simple-icd-10-cm 1.5.0"
+ICD10_CM_RELEASE: Final = "ICD-10-CM April 2026 (CDC), derived from simple-icd-10-cm 1.5.0"
 
 _LABEL = re.compile(r"^(?:ICD[-\s]?10(?:[-\s]?CM)?(?:\s*CODE)?)\s*[:=#-]?\s*", re.IGNORECASE)
 _SHAPE = re.compile(r"(?P<category>[A-Z][0-9][0-9A-Z])\.?(?P<rest>[0-9A-Z]{1,4})?")
@@ -55,24 +56,23 @@ class CodeInfo:
     billable: bool
 
 
+TABLE_PATH: Final = Path(__file__).resolve().parent / "data" / "icd10cm-2026.tsv.gz"
+
 _lock = threading.Lock()
-_library: ModuleType | None = None
+_table: dict[str, tuple[str, str]] | None = None
 
 
-def _code_set() -> ModuleType:
-    """The ``simple_icd_10_cm`` module, imported on first use (once per process, thread-safe)."""
-    global _library
-    if _library is None:
+def _code_set() -> dict[str, tuple[str, str]]:
+    """Every category and subcategory: code -> (billable flag, description); read once per process."""
+    global _table
+    if _table is None:
         with _lock:
-            if _library is None:
-                with warnings.catch_warnings():
-                    # 1.5.0 reads its data with importlib.resources' legacy API, which warns on
-                    # 3.11; the warning is the library's, not a fault of ours or of the data.
-                    warnings.filterwarnings(
-                        "ignore", message=r"(?:read|open)_text is deprecated", category=DeprecationWarning
-                    )
-                    _library = importlib.import_module("simple_icd_10_cm")
-    return _library
+            if _table is None:
+                lines = gzip.decompress(TABLE_PATH.read_bytes()).decode().splitlines()
+                _table = {
+                    code: (billable, text) for code, billable, text in (line.split("\t", 2) for line in lines)
+                }
+    return _table
 
 
 def lookup(code: str) -> CodeInfo | None:
@@ -81,7 +81,5 @@ def lookup(code: str) -> CodeInfo | None:
     Chapters and blocks (``12``, ``A00-A09``) are not codes a diagnosis carries and
     give ``None``; :func:`normalise_code` never produces them anyway.
     """
-    library = _code_set()
-    if not library.is_category_or_subcategory(code):
-        return None
-    return CodeInfo(description=str(library.get_description(code)), billable=bool(library.is_leaf(code)))
+    entry = _code_set().get(code)
+    return None if entry is None else CodeInfo(description=entry[1], billable=entry[0] == "1")
