@@ -145,7 +145,8 @@ def test_a_job_survives_a_host_crash_mid_parse(
     answer = GeminiReply.ok(report_for(patient))
     gemini.default = answer
     gemini.enqueue(GeminiReply.slow(30, then=answer))  # the first call outlives its host
-    app = make_host(gemini, LEASE_SECONDS="3", SWEEP_SCHEDULE=EVERY_SECOND)
+    # The lease outlasts a new parse process's start (the forkserver and its preloaded modules).
+    app = make_host(gemini, LEASE_SECONDS="6", SWEEP_SCHEDULE=EVERY_SECOND)
 
     job_id = upload(app, patient)
     wait_for(

@@ -33,7 +33,8 @@ JOBS = scale(10, 50)
 # A short lease so a dead worker's job is recovered quickly; a message the dead host had
 # received but not started stays invisible in the queue, so the sweeper re-sends it once
 # it is overdue (SWEEP_STALE_MESSAGE_SECONDS).
-RECOVERY = {"LEASE_SECONDS": "3", "SWEEP_SCHEDULE": EVERY_SECOND, "SWEEP_STALE_MESSAGE_SECONDS": "3"}
+# The lease outlasts a new parse process's start (the forkserver and its preloaded modules, ~2 s here).
+RECOVERY = {"LEASE_SECONDS": "6", "SWEEP_SCHEDULE": EVERY_SECOND, "SWEEP_STALE_MESSAGE_SECONDS": "3"}
 # Sync functions share one thread pool (min(32, cpus + 4) threads, as in the Python worker), so
 # parses hanging on Gemini would also hold up the uploads that follow them: room for both.
 THREADS = {"PYTHON_THREADPOOL_THREAD_COUNT": "32"}
