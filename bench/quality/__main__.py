@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.quality.generate import DEFAULT_OUT
-from bench.quality.scoring import aggregate, markdown, metrics, parsers
+from bench.quality.scoring import aggregate, markdown, metrics, parsers, trust
 from lib.domain.parsing import ReportParser
 
 QUALITY_MD = Path(__file__).resolve().parent.parent / "QUALITY.md"
@@ -93,6 +93,8 @@ def _run(
             Path(key).name, truth["family"], truth["generator"], truth["scanned"], truth["twin_of"], truth["pages"],
             error=parsed.error, seconds=parsed.seconds,
         )  # fmt: skip
+        if parsed.report is not None:
+            result.audit = trust.audit(parsed.report, Path(key).name)
         return metrics.score(truth, parsed.report, result)
 
     results: list[metrics.ReportResult] = []
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         aggregate.scan_pairs(results, family, generator),
         aggregate.by(results, "family"),
         aggregate.by(results, "generator"),
+        [result.audit for result in results if result.audit is not None],
     )
     print(page)
     if args.write:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bench.quality.scoring import aggregate
 from bench.quality.scoring.aggregate import Summary
 from bench.quality.scoring.metrics import Counts
+from bench.quality.scoring.trust import Audit
 
 # (field, label, target %, which figure the target applies to)
 ROWS: tuple[tuple[str, str, float | None, str], ...] = (
@@ -140,6 +141,7 @@ def render(
     scans: dict[str, tuple[Summary, Summary]],
     families: dict[str, Summary],
     generators: dict[str, Summary],
+    audits: list[Audit],
 ) -> str:
     """The whole QUALITY.md."""
     lines = [
@@ -184,5 +186,28 @@ def render(
         "",
         *_grouped_table(families, "By layout family"),
         *_grouped_table(generators, "By generator"),
+        "",
+        *_trust(audits),
     ]
     return "\n".join(lines)
+
+
+def _trust(audits: list[Audit]) -> list[str]:
+    """Every fact accounted for, and every FHIR bundle valid, over all parsed reports."""
+    facts = sum(audit.facts for audit in audits)
+    grounded = sum(audit.grounded for audit in audits)
+    flagged = sum(audit.ungrounded for audit in audits)
+    unaccounted = sum(len(audit.unaccounted) for audit in audits)
+    valid = sum(1 for audit in audits if not audit.fhir_problems)
+    share = (lambda part: f"{100 * part / facts:.1f} %") if facts else (lambda part: "-")
+    return [
+        "## What a records system gets (every parsed report, text and scans)",
+        "",
+        "| | |",
+        "|---|---:|",
+        f"| facts returned | {facts} |",
+        f"| with provenance (page, quote, box) | {grounded} ({share(grounded)}) |",
+        f"| flagged `ungrounded` | {flagged} ({share(flagged)}) |",
+        f"| neither (must be 0) | {unaccounted} |",
+        f"| FHIR bundles valid (fhir.resources R4B models and our value-set checks) | {valid} of {len(audits)} |",
+    ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bench.quality.scoring import matching
+from bench.quality.scoring.trust import Audit
 from lib.domain.report_schema import ParsedReport
 
 FIELDS = (
@@ -78,6 +79,7 @@ class ReportResult:
     seconds: float = 0.0
     missed: dict[str, list[Any]] = field(default_factory=dict)
     extra: dict[str, list[Any]] = field(default_factory=dict)
+    audit: Audit | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary."""

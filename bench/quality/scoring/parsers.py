@@ -1,4 +1,5 @@
-"""The parsers under test, built and called in one place each (their constructors change as they are rebuilt)."""
+"""The parsers under test, as the app composes them: every answer goes through the report pipeline
+(grounding and checks), in this process, so what is scored is what a client receives."""
 
 from __future__ import annotations
 
@@ -18,20 +19,20 @@ class ParserUnavailable(Exception):
 
 def build(name: str) -> tuple[ReportParser, str]:
     """The parser called ``name`` and a label for it (model name)."""
-    if name == "local":
-        from lib.adapters.local_parser import LocalReportParser
+    from lib.adapters.report_pipeline import MODEL_NAME, GroundedParser, ReportPipeline
 
-        return LocalReportParser(), "local-rules"
+    if name == "local":
+        return ReportPipeline(), MODEL_NAME
     key = os.environ.get("GEMINI_API_KEY", "")
     if not key.strip():
         raise ParserUnavailable("--parser gemini needs GEMINI_API_KEY in the environment")
     from lib.adapters.gemini_parser import GeminiReportParser
 
     model = os.environ.get("GEMINI_MODEL", "gemini-3.5-flash")
-    parser = GeminiReportParser(
+    gemini = GeminiReportParser(
         api_key=key, default_model=model, base_url=os.environ.get("GEMINI_BASE_URL"), timeout_seconds=120
     )
-    return parser, model
+    return GroundedParser(gemini, ReportPipeline()), model
 
 
 @dataclass(frozen=True)
