@@ -17,6 +17,11 @@ were seen at 0-30 (``mmol/L`` at 0 on a 150 dpi scan), so words are kept whateve
 their confidence, except punctuation-only specks below :data:`MIN_PUNCTUATION_CONFIDENCE`.
 The English model never outputs ``µ``: "µg/L" is read as "pg/L" or "ug/L", and
 "µmol/L" as "pmol/L" or "umol/L", so such units get at most :data:`MICRO_CONFIDENCE`.
+
+Tesseract's LSTM engine reports no font attributes, so boldness is measured on the
+image: a word is bold when its strokes are at least :data:`BOLD_STROKE_RATIO` times
+as thick as the page's typical word's (mean horizontal run of ink). On generated
+150-200 dpi scans, regular words measured 0.8-1.15x the page median, bold ones 1.35-1.8x.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import tesserocr
 from PIL import Image
 
@@ -54,6 +61,16 @@ READABLE_CONFIDENCE = 0.6
 # A unit whose micro sign the model cannot produce (see the module docstring).
 MICRO_CONFIDENCE = 0.3
 _MICRO_LOOKALIKE = re.compile(r"\(?[puy](?:g|mol|mmol|L|l|IU|U|[Ee]q)\b\S*")
+
+# Bold: strokes this much thicker than the page's median word (see the module docstring).
+BOLD_STROKE_RATIO = 1.3
+# Fewer words than this give no reliable median, and nothing is marked bold.
+_MIN_WORDS_FOR_BOLD = 8
+# Ink runs longer than this share of the word's height are horizontal strokes, not widths.
+_MAX_RUN_SHARE = 0.35
+
+# An unsure word taller than this many median word heights spans lines: a misread, dropped.
+_MAX_WORD_LINES = 3.0
 
 # More engines than cores only adds memory (each holds the model).
 _POOL_SIZE = min(4, os.cpu_count() or 1)
@@ -92,7 +109,9 @@ def ocr_page(
         found = engine.read(raster.image, raster.dpi, timeout_ms=max(1, int(_time_left(deadline) * 1000)))
     if found is None:
         raise PdfTooComplex("time")
-    words = tuple(_word(raw, raster, page_number) for raw in found if _keep(raw))
+    kept = _without_tall_guesses([raw for raw in found if _keep(raw)])
+    bold = _bold(np.asarray(raster.image), kept)
+    words = tuple(_word(raw, raster, page_number, heavy) for raw, heavy in zip(kept, bold, strict=True))
     readable = any(_legible(word) for word in words)
     _log.debug(
         "ocr page %d: %d words, readable=%s, %d dpi, skew %.2f deg, %.2f s",
@@ -161,6 +180,19 @@ def _keep(raw: _RawWord) -> bool:
     return bool(raw.text) and (_has_alnum(raw.text) or raw.confidence >= MIN_PUNCTUATION_CONFIDENCE)
 
 
+def _without_tall_guesses(words: list[_RawWord]) -> list[_RawWord]:
+    """``words`` less unsure boxes spanning several lines (a column of "1." "2." read as one word)."""
+    heights = [raw.box[3] - raw.box[1] for raw in words]
+    if len(heights) < _MIN_WORDS_FOR_BOLD:
+        return words
+    tallest = _MAX_WORD_LINES * float(np.median(heights))
+    return [
+        raw
+        for raw, height in zip(words, heights, strict=True)
+        if height <= tallest or raw.confidence >= MIN_PUNCTUATION_CONFIDENCE
+    ]
+
+
 def _legible(word: Word) -> bool:
     return (word.confidence or 0.0) >= READABLE_CONFIDENCE and _has_alnum(word.text)
 
@@ -169,7 +201,29 @@ def _has_alnum(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-def _word(raw: _RawWord, raster: Raster, page_number: int) -> Word:
+def _bold(pixels: npt.NDArray[np.uint8], words: Sequence[_RawWord]) -> list[bool]:
+    """Which of ``words`` are bold, by stroke width against the page's median word."""
+    strokes = [_stroke_width(pixels, raw.box) if _has_alnum(raw.text) else 0.0 for raw in words]
+    measured = [stroke for stroke in strokes if stroke > 0]
+    if len(measured) < _MIN_WORDS_FOR_BOLD:
+        return [False] * len(words)
+    usual = float(np.median(measured))
+    return [stroke >= BOLD_STROKE_RATIO * usual for stroke in strokes]
+
+
+def _stroke_width(pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> float:
+    """The mean width (pixels) of the vertical strokes inside pixel box ``box``; 0.0 if none."""
+    left, top, right, bottom = box
+    ink = pixels[max(top, 0) : bottom, max(left, 0) : right] < 128
+    if ink.size == 0:
+        return 0.0
+    edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    runs = np.nonzero(edges == -1)[1] - np.nonzero(edges == 1)[1]
+    runs = runs[runs <= max(2.0, _MAX_RUN_SHARE * (bottom - top))]
+    return float(runs.mean()) if runs.size else 0.0
+
+
+def _word(raw: _RawWord, raster: Raster, page_number: int, bold: bool = False) -> Word:
     confidence = raw.confidence
     if _MICRO_LOOKALIKE.fullmatch(raw.text):
         confidence = min(confidence, MICRO_CONFIDENCE)
@@ -179,6 +233,7 @@ def _word(raw: _RawWord, raster: Raster, page_number: int) -> Word:
         page=page_number,
         source=TextSource.OCR,
         confidence=confidence,
+        bold=bold,
     )
 
 

@@ -4,15 +4,20 @@ The steps, in order: open every file and count its pages (refusing the report if
 there are too many before any page is parsed); read each page's text layer, or OCR
 a page that has none; set aside the furniture that repeats across pages; lay out
 each page's content; link tables that continue onto the next page.
+
+An OCR page from a skewed scan is laid out from level copies of its words and then
+given its reported words back (:mod:`lib.documents.deskew`), so rows and columns are
+found as on a straight page while every box still points at the page as uploaded.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from lib.documents.deskew import Level, level_words, needs_levelling, restore_page
 from lib.documents.furniture import find_furniture
 from lib.documents.layout import lay_out
 from lib.documents.limits import Deadline, ReadLimits
@@ -36,6 +41,11 @@ class OcrResult(Protocol):
 
     @property
     def readable(self) -> bool: ...
+
+    @property
+    def skew_degrees(self) -> float:
+        """The slope of the scan's text lines (positive: falling to the right), 0.0 if none."""
+        ...
 
 
 class OcrEngine(Protocol):
@@ -88,6 +98,9 @@ class _PageText:
     grids: tuple[Grid, ...]
     source: TextSource
     unread: bool
+    # OCR pages read from a skewed scan: words are level copies (see lib.documents.deskew).
+    level: Level | None = None
+    originals: dict[int, Word] = field(default_factory=dict)
 
 
 def read_document(
@@ -168,7 +181,14 @@ def _read_page(
     deadline.check()
     words = tuple(word for word in result.words if word.text.strip())
     unread = not result.readable or not words
-    return _PageText(number, content.width, content.height, words, watermarks, (), TextSource.OCR, unread)
+    if not needs_levelling(result.skew_degrees):
+        return _PageText(number, content.width, content.height, words, watermarks, (), TextSource.OCR, unread)
+    level = Level(result.skew_degrees, (content.width / 2, content.height / 2))
+    copies, originals = level_words(words, level)
+    return _PageText(
+        number, content.width, content.height, tuple(copies), watermarks, (), TextSource.OCR, unread,
+        level=level, originals=originals,
+    )  # fmt: skip
 
 
 def _scanned_inserts(content: PageContent, words: Sequence[Word]) -> list[BBox]:
@@ -195,21 +215,22 @@ def _lay_out(texts: Sequence[_PageText], file_of: Sequence[int], deadline: Deadl
         deadline.check()
         content = [word for i, row in enumerate(page_rows) if i not in furniture_rows for word in row.words]
         layout = lay_out(content, page=text.number, grids=text.grids, check=deadline.check)
-        set_aside = tuple(page_rows[i].line(text.number) for i in sorted(furniture_rows)) + text.watermarks
-        pages.append(
-            Page(
-                number=text.number,
-                width=text.width,
-                height=text.height,
-                words=tuple(word for line in layout.lines for word in line.words),
-                lines=layout.lines,
-                blocks=layout.blocks,
-                tables=layout.tables,
-                key_values=layout.key_values,
-                furniture=set_aside,
-                source=text.source,
-                unread=text.unread,
-                file=file,
-            )
+        set_aside = tuple(page_rows[i].line(text.number) for i in sorted(furniture_rows))
+        page = Page(
+            number=text.number,
+            width=text.width,
+            height=text.height,
+            words=tuple(word for line in layout.lines for word in line.words),
+            lines=layout.lines,
+            blocks=layout.blocks,
+            tables=layout.tables,
+            key_values=layout.key_values,
+            furniture=set_aside,
+            source=text.source,
+            unread=text.unread,
+            file=file,
         )
+        if text.level is not None:
+            page = restore_page(page, text.originals, text.level)
+        pages.append(replace(page, furniture=page.furniture + text.watermarks))
     return pages

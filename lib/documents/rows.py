@@ -12,10 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from lib.documents.model import BBox, Line, Word
+from lib.documents.model import BBox, Line, TextSource, Word
 
 # A gap wider than this share of the font size separates segments (about two spaces).
 SEGMENT_GAP = 0.6
+# An OCR word counts as at most this many times the page's median OCR word height in rows.
+MAX_OCR_HEIGHT = 1.5
 
 
 def word_size(word: Word) -> float:
@@ -91,17 +93,26 @@ def group_rows(words: Iterable[Word]) -> list[Row]:
 
     A word joins the row whose first word it is vertically centred with (within half
     that word's height), so superscripts and slightly offset columns stay together.
+    An OCR box far taller than the page's usual OCR word (tesseract reading a column
+    of list numbers as one "word") counts as :data:`MAX_OCR_HEIGHT` usual heights at
+    most, so it cannot pull several lines into one row.
     """
+    ordered = sorted(words, key=lambda w: (w.bbox.top + w.bbox.bottom) / 2)
+    ocr_heights = [w.bbox.bottom - w.bbox.top for w in ordered if w.source is TextSource.OCR]
+    tallest = MAX_OCR_HEIGHT * statistics.median(ocr_heights) if ocr_heights else 0.0
     groups: list[list[Word]] = []
     anchor = tolerance = 0.0
-    for word in sorted(words, key=lambda w: (w.bbox.top + w.bbox.bottom) / 2):
+    for word in ordered:
         middle = (word.bbox.top + word.bbox.bottom) / 2
         if groups and middle - anchor <= tolerance:
             groups[-1].append(word)
             continue
         groups.append([word])
         anchor = middle
-        tolerance = 0.5 * (word.bbox.bottom - word.bbox.top)
+        height = word.bbox.bottom - word.bbox.top
+        if word.source is TextSource.OCR:
+            height = min(height, tallest)
+        tolerance = 0.5 * height
     return [Row(tuple(sorted(group, key=lambda w: w.bbox.x0))) for group in groups]
 
 

@@ -37,6 +37,7 @@ def error_of(files: list[bytes], limits: ReadLimits | None = None) -> PermanentP
 class FakeOcrPage:
     words: tuple[Word, ...]
     readable: bool
+    skew_degrees: float = 0.0
 
 
 @dataclass
