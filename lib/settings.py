@@ -118,7 +118,9 @@ class Settings(BaseModel):
     @property
     def upload_limits(self) -> UploadLimits:
         """How much one upload may carry (files, bytes, pages)."""
-        return UploadLimits.from_megabytes(self.max_file_mb, self.max_upload_mb, self.max_files, self.max_pages)
+        return UploadLimits.from_megabytes(
+            self.max_file_mb, self.max_upload_mb, self.max_files, self.max_pages
+        )
 
     @property
     def use_gemini(self) -> bool:

@@ -17,7 +17,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
-from lib.adapters.local_parser import LocalReportParser
+from lib.adapters.report_pipeline import ReportPipeline
 from lib.bootstrap import build_context, close_context
 from lib.services import admin
 from lib.services.context import Context
@@ -69,7 +69,7 @@ def settings(app_settings: dict[str, str]) -> Settings:
 
 @pytest.fixture
 def ctx(settings: Settings) -> Iterator[Context]:
-    context = build_context(settings, parser=LocalReportParser())
+    context = build_context(settings, parser=ReportPipeline())
     yield context
     context.close()
     with MongoClient(settings.mongodb_uri) as client:

@@ -108,7 +108,7 @@ def _measure(kind: str, count: int) -> tuple[float, list[float], int]:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from bench.quality.corpus import build
     from bench.quality.scan import scan
-    from lib.adapters.local_parser import LocalReportParser
+    from lib.adapters.report_pipeline import ReportPipeline
     from lib.domain.parsing import ParseRequest
     from lib.pdfium_lock import PDFIUM_LOCK
 
@@ -122,7 +122,7 @@ def _measure(kind: str, count: int) -> tuple[float, list[float], int]:
             with PDFIUM_LOCK:
                 pdf = scan(pdf, rng)
         samples.append((pdf, int(truth["pages"])))
-    parser = LocalReportParser()
+    parser = ReportPipeline()
     timings = []
     for pdf, pages in samples:
         started = time.perf_counter()

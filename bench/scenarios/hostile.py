@@ -29,6 +29,7 @@ from bench.scenarios import Result
 from bench.stack import Stack
 from lib.adapters.isolated_parser import IsolatedParser, WorkLimits
 from lib.adapters.local_parser import LocalReportParser
+from lib.adapters.report_pipeline import ReportPipeline
 from lib.adapters.tenant_store import AlreadyExists
 from lib.bootstrap import build_context
 from lib.domain.parsing import ParseRequest
@@ -196,7 +197,7 @@ def _bomb(result: Result, stack: Stack, host: AppHost, client: httpx.Client) -> 
 
 def _isolation(result: Result, repeats: int) -> None:
     request = ParseRequest([make_report_pdf()])
-    inner = LocalReportParser()
+    inner = ReportPipeline()
     inner.parse(request)
     in_process = []
     for _ in range(repeats):

@@ -376,7 +376,9 @@ class JobStore:
         if not job_ids:
             return set()
         docs = mongo_call(
-            lambda: list(self._jobs.find({"_id": {"$in": sorted(job_ids)}, "status": {"$ne": REFUSED}}, {"_id": 1}))
+            lambda: list(
+                self._jobs.find({"_id": {"$in": sorted(job_ids)}, "status": {"$ne": REFUSED}}, {"_id": 1})
+            )
         )
         return {doc["_id"] for doc in docs}
 

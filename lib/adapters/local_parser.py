@@ -1,86 +1,69 @@
-"""The offline report parser: text from pypdf, fields by rules, no model call.
+"""The offline report parser: the document engine reads the PDFs, rules read the fields.
 
-:class:`LocalReportParser` reads every page of every document with pypdf and hands
-the text to :func:`lib.adapters.report_rules.parse_report_text`..
+:class:`LocalReportParser` hands every file of a request to
+:func:`lib.documents.read_document` (text layer, OCR for pages without one) and the
+resulting document to :func:`lib.offline.parse_document`.
 
-Error codes (all :class:`PermanentParseError`): ``pdf_encrypted``,
-``pdf_unreadable`` and ``pdf_no_text``. Messages name the document by its position
-in the upload, never by name or content.
+Error codes (all :class:`PermanentParseError`): ``pdf_encrypted`` and
+``pdf_unreadable`` (from the engine), ``too_many_pages`` and ``pdf_too_complex``
+(the engine's limits), and ``pdf_no_text`` when neither the text layer nor OCR gave
+any text on any page. Messages name a document by its position in the upload, never
+by name or content. Pages OCR could not read are reported as an ``unread_pages``
+warning instead.
 """
 
 from __future__ import annotations
 
-import io
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pypdf import PdfReader
-
-from lib.adapters.report_rules import parse_report_text
-from lib.domain.errors import PdfTooComplex, PermanentParseError
+from lib.domain.errors import PermanentParseError
 from lib.domain.parsing import ParseOutcome, ParseRequest
 
+if TYPE_CHECKING:  # the engine (pdfplumber, pypdfium2) loads in the parse process, on first use
+    from lib.documents import Document, OcrEngine, ReadLimits
+
 MODEL_NAME = "local-rules"
-# A page's drawing instructions, decoded; text pages need kilobytes, dense drawings a few MB.
-MAX_PAGE_CONTENT_BYTES = 16 * 1024 * 1024
 
-# What pypdf raises on a damaged or hostile file is open-ended: its own PyPdfError
-# family, but fuzzing also produced NotImplementedError (an unknown stream filter),
-# TypeError and AttributeError from its object readers, and DeprecationError. Only
-# pypdf calls run inside these handlers, so no bug of ours is swallowed.
-_PYPDF_FAILURES = Exception
+logger = logging.getLogger(__name__)
 
 
-def _open_pdf(data: bytes, what: str) -> PdfReader:
-    """Open ``data`` and check that it is an unencrypted PDF with pages; ``what`` names it in errors."""
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        encrypted = reader.is_encrypted
-        page_count = 0 if encrypted else len(reader.pages)
-    except _PYPDF_FAILURES as exc:
-        raise PermanentParseError(f"{what} is damaged or not a PDF", code="pdf_unreadable") from exc
-    if encrypted:
-        raise PermanentParseError(
-            f"{what} is encrypted; upload it without password protection", code="pdf_encrypted"
-        )
-    if page_count == 0:
-        raise PermanentParseError(f"{what} has no pages", code="pdf_unreadable")
-    return reader
-
-
-def _page_texts(data: bytes, what: str) -> list[str]:
-    reader = _open_pdf(data, what)
-    texts = []
-    try:
-        for page in reader.pages:
-            # Measured before the text is extracted: a small file can inflate to a stream
-            # that takes a minute of CPU to interpret.
-            contents = page.get_contents()
-            if contents is not None and len(contents.get_data()) > MAX_PAGE_CONTENT_BYTES:
-                raise PdfTooComplex("decoded content per page")
-            texts.append(page.extract_text())
-    except PdfTooComplex:
-        raise
-    except _PYPDF_FAILURES as exc:
-        raise PermanentParseError(f"{what} is damaged or not a PDF", code="pdf_unreadable") from exc
-    return texts
-
-
+@dataclass(frozen=True)
 class LocalReportParser:
-    """Parses reports offline with pypdf and text rules.
+    """Parses reports offline with the document engine and text rules.
 
-    The request's ``model`` and ``prompt`` are ignored: the rules are the model,
-    reported as ``"local-rules"``, and no tokens are used. PDFs without a text
-    layer (scanned reports) cannot be read this way.
+    Cheap to build and picklable (the isolated parser sends it to its parse
+    processes with every request); OCR and the rules' tables load on first use,
+    once per process. The request's ``model`` and ``prompt`` are ignored: the rules
+    are the model, reported as ``"local-rules"``, and no tokens are used.
     """
+
+    limits: ReadLimits | None = None
+    ocr: OcrEngine | None = None  # None: the installed engine (tesserocr), looked up on first need
 
     def parse(self, request: ParseRequest) -> ParseOutcome:
         """Parse all documents of ``request`` as one report; pages are numbered across them."""
-        pages: list[str] = []
-        for position, data in enumerate(request.documents, start=1):
-            pages += _page_texts(data, f"document {position}")
-        if not any(text.strip() for text in pages):
+        from lib.documents import read_document
+
+        return self.read(read_document(request.documents, self.limits, ocr=self.ocr))
+
+    def read(self, document: Document) -> ParseOutcome:
+        """The report the rules read from ``document`` (already read by the engine)."""
+        from lib.offline import parse_document
+
+        if not document.pages or all(page.unread or not page.words for page in document.pages):
             raise PermanentParseError(
-                "the report has no extractable text (it may be a scanned image); "
-                "use a Gemini model to parse scanned reports",
+                "the report has no text that could be read, from its text layer or by OCR",
                 code="pdf_no_text",
             )
-        return ParseOutcome(report=parse_report_text(pages), model=MODEL_NAME, usage=None)
+        report = parse_document(document)
+        logger.debug(
+            "local parse pages=%d labs=%d medications=%d diagnoses=%d warnings=%d",
+            len(document.pages),
+            len(report.lab_results),
+            len(report.medications),
+            len(report.diagnosis),
+            len(report.warnings),
+        )
+        return ParseOutcome(report=report, model=MODEL_NAME, usage=None)

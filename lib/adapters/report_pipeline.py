@@ -19,8 +19,8 @@ built (the worker imports this module at start-up): :data:`PRELOAD` names them f
 the forkserver, so every parse process starts with them loaded.
 
 Error codes (all :class:`PermanentParseError`): the engine's ``pdf_encrypted``,
-``pdf_unreadable``, ``too_many_pages`` and ``pdf_too_complex``; ``pdf_no_text``
-when the offline rules find neither a text layer nor OCR text on any page;
+``pdf_unreadable``, ``too_many_pages`` and ``pdf_too_complex``; the offline
+parser's ``pdf_no_text`` (neither a text layer nor OCR text on any page);
 ``mixed_patient`` when the project fails such uploads.
 """
 
@@ -29,17 +29,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from lib.adapters.local_parser import LocalReportParser
 from lib.domain.errors import PermanentParseError
 from lib.domain.output_policy import MixedPatientPolicy, UngroundedPolicy
 from lib.domain.parsing import ParseOutcome, ParseRequest, ReportParser
 from lib.domain.report_schema import ParsedReport, ReportWarning
 
-if TYPE_CHECKING:
-    from lib.documents import Document
-
-MODEL_NAME = "local-rules"
 # Imported once in the forkserver: the engine, the rules, grounding, the checks.
 PRELOAD = ("lib.documents", "lib.offline", "lib.grounding", "lib.checks")
 
@@ -58,7 +54,7 @@ class ReportPipeline:
 
         document = read_document(request.documents)
         if request.answer is None:
-            outcome = _read_offline(document)
+            outcome = LocalReportParser().read(document)
             found = outcome.report
         else:
             outcome = request.answer
@@ -86,16 +82,6 @@ class ReportPipeline:
             len(report.warnings),
         )
         return replace(outcome, report=report, claims={})
-
-
-def _read_offline(document: Document) -> ParseOutcome:
-    from lib.offline import parse_document
-
-    if not document.pages or all(page.unread or not page.words for page in document.pages):
-        raise PermanentParseError(
-            "the report has no text that could be read, from its text layer or by OCR", code="pdf_no_text"
-        )
-    return ParseOutcome(report=parse_document(document), model=MODEL_NAME)
 
 
 def _with_warnings(report: ParsedReport, warnings: Sequence[ReportWarning]) -> ParsedReport:

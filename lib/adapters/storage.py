@@ -176,9 +176,9 @@ class ReportBlobs:
         with translated("blob"):
             try:
                 # by_page() gives azure-core's page iterator, which carries the next marker.
-                pages: Any = self._container.list_blobs(name_starts_with=prefix, results_per_page=limit).by_page(
-                    continuation_token=marker
-                )
+                pages: Any = self._container.list_blobs(
+                    name_starts_with=prefix, results_per_page=limit
+                ).by_page(continuation_token=marker)
                 page: Iterator[Any] = next(pages, iter(()))
                 entries = [StoredBlob(item.name, item.last_modified) for item in page]
             except ResourceNotFoundError:

@@ -44,6 +44,10 @@ class Level:
         x, y = self._turn((box.x0 + box.x1) / 2, (box.top + box.bottom) / 2, -theta)
         return BBox(x - own_width / 2, y - own_height / 2, x + own_width / 2, y + own_height / 2)
 
+    def level_point(self, x: float, y: float) -> tuple[float, float]:
+        """Where the page position ``(x, y)`` lies on the level page."""
+        return self._turn(x, y, -math.radians(self.degrees))
+
     def page_box(self, box: BBox) -> BBox:
         """The upright box, on the skewed page, around the level box ``box`` turned back."""
         theta = math.radians(self.degrees)

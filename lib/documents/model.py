@@ -61,6 +61,20 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A ruling line drawn on a page, from ``(x0, y0)`` to ``(x1, y1)`` in page points.
+
+    OCR reports the rules of a scanned table where the scan has them: on a skewed
+    scan a horizontal rule slopes with the text.
+    """
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
 class Line:
     """Words on one visual line of one column, left to right."""
 

@@ -13,6 +13,7 @@ import io
 import itertools
 import struct
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +27,20 @@ from pdfminer.psparser import LIT
 from pdfplumber.page import Page as PlumberPage
 from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 from pdfplumber.pdf import PDF
-from pdfplumber.table import TableFinder, TableSettings
+from pdfplumber.table import (
+    Table,
+    TableFinder,
+    TableSettings,
+    cells_to_tables,
+    edges_to_intersections,
+    intersections_to_cells,
+    merge_edges,
+)
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+from pdfplumber.utils.geometry import filter_edges
 
 from lib.documents.limits import Deadline, ReadLimits
-from lib.documents.model import BBox
+from lib.documents.model import BBox, Rule
 from lib.documents.tables import Grid
 from lib.documents.words import Glyph, TextLayer, read_text_layer
 from lib.domain.errors import PdfTooComplex, PermanentParseError
@@ -59,6 +69,10 @@ _MAX_EDGES = 4000
 # An image covering this share of the page, under a text layer this thin, is a scan.
 _SCAN_COVER = 0.6
 _SCAN_MAX_WORDS = 20
+# A scanned rule must meet this many rules across it (see grids_from_rules).
+_MIN_RULE_CROSSINGS = 2
+# Points added at each end of a scanned rule (see _rule_edge).
+_RULE_END_SLACK = 1.5
 # The page size assumed when a page's own boxes cannot be read.
 _LETTER = (612.0, 792.0)
 # The deadline is looked at every this many drawn objects.
@@ -269,6 +283,66 @@ def _grids(page: PlumberPage, edges: list[dict[str, Any]]) -> tuple[Grid, ...]:
             for row in table.rows
         )
         for table in TableFinder(page, settings).tables
+    )
+
+
+def grids_from_rules(rules: Sequence[Rule]) -> tuple[Grid, ...]:
+    """Ruled tables from the rules of a level scan, found as :func:`_grids` finds them on a text page.
+
+    A rule is horizontal or vertical by its larger extent. Like a stroke on a text
+    page, a rule only makes cells where it meets others: each must cross two rules
+    of the other direction, or it is left out (an underline, a stroke of text).
+    """
+    horizontal = [_rule_edge(rule) for rule in rules if abs(rule.x1 - rule.x0) >= abs(rule.y1 - rule.y0)]
+    vertical = [_rule_edge(rule) for rule in rules if abs(rule.x1 - rule.x0) < abs(rule.y1 - rule.y0)]
+    vertical = [v for v in vertical if sum(_crosses(h, v) for h in horizontal) >= _MIN_RULE_CROSSINGS]
+    horizontal = [h for h in horizontal if sum(_crosses(h, v) for v in vertical) >= _MIN_RULE_CROSSINGS]
+    if len(vertical) < 2 or len(horizontal) < 2 or len(vertical) + len(horizontal) > _MAX_EDGES:
+        return ()
+    # What TableFinder does with explicit lines, without a pdfplumber page to hang it on.
+    settings = TableSettings.resolve({})
+    edges = merge_edges(
+        [*vertical, *horizontal],
+        snap_x_tolerance=settings.snap_x_tolerance,
+        snap_y_tolerance=settings.snap_y_tolerance,
+        join_x_tolerance=settings.join_x_tolerance,
+        join_y_tolerance=settings.join_y_tolerance,
+    )
+    edges = filter_edges(edges, min_length=settings.edge_min_length)
+    intersections = edges_to_intersections(
+        edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance
+    )
+    cells = intersections_to_cells(intersections)
+    return tuple(
+        tuple(
+            tuple(None if cell is None else BBox(*map(float, cell)) for cell in row.cells)
+            for row in Table(None, group).rows  # type: ignore[arg-type]  # rows never read the page
+        )
+        for group in cells_to_tables(cells)
+    )
+
+
+def _rule_edge(rule: Rule) -> dict[str, Any]:
+    """``rule`` as a stroke for the table finder, made exactly level or upright, ends lengthened.
+
+    Detected ends stop short of the rule they meet by up to a pixel or two, more
+    than the finder's 1 pt intersection tolerance.
+    """
+    if abs(rule.x1 - rule.x0) >= abs(rule.y1 - rule.y0):
+        y = (rule.y0 + rule.y1) / 2
+        x0, x1 = min(rule.x0, rule.x1) - _RULE_END_SLACK, max(rule.x0, rule.x1) + _RULE_END_SLACK
+        points = [(x0, y), (x1, y)]
+    else:
+        x = (rule.x0 + rule.x1) / 2
+        top, bottom = min(rule.y0, rule.y1) - _RULE_END_SLACK, max(rule.y0, rule.y1) + _RULE_END_SLACK
+        points = [(x, top), (x, bottom)]
+    return _edges(points)[0]
+
+
+def _crosses(horizontal: dict[str, Any], vertical: dict[str, Any]) -> bool:
+    return bool(
+        horizontal["x0"] - 1 <= vertical["x0"] <= horizontal["x1"] + 1
+        and vertical["top"] - 1 <= horizontal["top"] <= vertical["bottom"] + 1
     )
 
 

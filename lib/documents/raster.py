@@ -90,6 +90,13 @@ class Raster:
         """The rendering's resolution, as tesseract wants it."""
         return round(self.scale * 72)
 
+    def page_point(self, x: float, y: float) -> tuple[float, float]:
+        """The page position (points) of pixel ``(x, y)`` of :attr:`image`."""
+        if self.rotation is not None:
+            a, b, c, d, e, f = self.rotation
+            x, y = a * x + b * y + c, d * x + e * y + f
+        return self.origin[0] + x / self.scale, self.origin[1] + y / self.scale
+
     def page_box(self, left: float, top: float, right: float, bottom: float) -> BBox:
         """The page box (points) around the pixel box ``left, top, right, bottom`` of :attr:`image`."""
         corners = [(left, top), (right, top), (left, bottom), (right, bottom)]

@@ -8,6 +8,8 @@ each page's content; link tables that continue onto the next page.
 An OCR page from a skewed scan is laid out from level copies of its words and then
 given its reported words back (:mod:`lib.documents.deskew`), so rows and columns are
 found as on a straight page while every box still points at the page as uploaded.
+The ruling lines OCR saw on a scan are levelled the same way and given to the same
+table finder as a text page's strokes (:func:`lib.documents.pdf.grids_from_rules`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from lib.documents.deskew import Level, level_words, needs_levelling, restore_pa
 from lib.documents.furniture import find_furniture
 from lib.documents.layout import lay_out
 from lib.documents.limits import Deadline, ReadLimits
-from lib.documents.model import BBox, Document, DocumentWarning, Line, Page, TextSource, Word
-from lib.documents.pdf import PageContent, PdfFile
+from lib.documents.model import BBox, Document, DocumentWarning, Line, Page, Rule, TextSource, Word
+from lib.documents.pdf import PageContent, PdfFile, grids_from_rules
 from lib.documents.rows import group_rows
 from lib.documents.tables import Grid, mark_continuations
 from lib.domain.errors import PermanentParseError
@@ -34,7 +36,11 @@ _INSERT_SHARE = 0.15
 
 
 class OcrResult(Protocol):
-    """What OCR made of one page (``lib.documents.ocr.OcrPage``)."""
+    """What OCR made of one page (``lib.documents.ocr.OcrPage``).
+
+    A result may also carry ``rules``, the ruling lines seen on the scan
+    (:class:`Rule` objects, page points); one without them has no ruled tables.
+    """
 
     @property
     def words(self) -> tuple[Word, ...]: ...
@@ -181,14 +187,24 @@ def _read_page(
     deadline.check()
     words = tuple(word for word in result.words if word.text.strip())
     unread = not result.readable or not words
+    rules: Sequence[Rule] = getattr(result, "rules", ())
     if not needs_levelling(result.skew_degrees):
-        return _PageText(number, content.width, content.height, words, watermarks, (), TextSource.OCR, unread)
+        grids = grids_from_rules(rules)
+        return _PageText(
+            number, content.width, content.height, words, watermarks, grids, TextSource.OCR, unread
+        )
     level = Level(result.skew_degrees, (content.width / 2, content.height / 2))
     copies, originals = level_words(words, level)
+    grids = grids_from_rules([_level_rule(rule, level) for rule in rules])
     return _PageText(
-        number, content.width, content.height, tuple(copies), watermarks, (), TextSource.OCR, unread,
+        number, content.width, content.height, tuple(copies), watermarks, grids, TextSource.OCR, unread,
         level=level, originals=originals,
     )  # fmt: skip
+
+
+def _level_rule(rule: Rule, level: Level) -> Rule:
+    """``rule`` on the level page, where the level copies of the words are."""
+    return Rule(*level.level_point(rule.x0, rule.y0), *level.level_point(rule.x1, rule.y1))
 
 
 def _scanned_inserts(content: PageContent, words: Sequence[Word]) -> list[BBox]:

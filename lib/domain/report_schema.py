@@ -113,7 +113,9 @@ class LabResult(_Part):
     page: int | None = Field(default=None, ge=1)
     value_number: float | None = Field(default=None, description="The numeric value, comparator split out")
     comparator: Comparator | None = None
-    unit_ucum: str | None = Field(default=None, description="The unit in UCUM, when the mapping is unambiguous")
+    unit_ucum: str | None = Field(
+        default=None, description="The unit in UCUM, when the mapping is unambiguous"
+    )
     flag_computed: bool = Field(
         default=False, description="True when the report printed no flag and it was computed from the range"
     )

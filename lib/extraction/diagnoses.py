@@ -76,7 +76,7 @@ def section_for_heading(heading: str) -> DiagnosisSection | None:
     return next((section for section, pattern in _HEADINGS if pattern.fullmatch(text)), None)
 
 
-_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)](?=\s)|\([a-z]\)|[-*•·◦▪‣>\u2013])\s+")
+_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)](?=\s)|\([a-z]\)|[-*•·◦▪‣>»+\u2013])\s+")
 
 
 def split_items(lines: Sequence[str]) -> list[str]:

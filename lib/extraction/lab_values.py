@@ -97,7 +97,7 @@ def parse_flag(text: str) -> LabFlag | None:
 # A flag glued to a value: "5.8H", "5.8 H", "5.8 (H)", "*5.8", "↑5.8", "5.8*".
 _TRAILING_FLAG = re.compile(
     r"\s*(?P<flag>\((?:HH|LL|H|L|A|C)\)|\[(?:HH|LL|H|L|A|C)\]|(?<![A-Za-z])(?:HH|LL|H|L|A|C)(?![A-Za-z])"
-    r"|\*{1,2}|!{1,2}|[↑↓]{1,2}|(?i:critical|crit|high|low|abnormal|abn))\s*$"
+    r"|\*{1,2}|!{1,2}|[↑↓]{1,2}|(?:[+\-\u2013]\s*)?(?i:critical|crit|high|low|abnormal|abn))\s*$"
 )
 _LEADING_FLAG = re.compile(r"^\s*(?P<flag>\*{1,2}|!{1,2}|[↑↓]{1,2})\s*")
 
@@ -153,7 +153,7 @@ def normalise_unit(text: str) -> str:
     if power := _POWER.match(unit):
         exponent = power["exp"] or power["sup"].translate(_SUPERSCRIPTS)
         unit = f"10^{exponent}{unit[power.end() :]}"
-    elif prefix := re.match(r"(?i)(k|thous?|mill?|m)(?=/[uµμ]?l$|/mm3$|/cumm$)", unit):
+    elif prefix := re.match(r"(?i)(k|thous?|mill?|m)(?=/(?:mc|[uµμ])?l$|/mm3$|/cumm$)", unit):
         unit = _COUNT_PREFIX[prefix[1].lower()] + unit[prefix.end() :]
     unit = _MICRO.sub("µ", unit)
     unit = re.sub(r"(?i)(?<![a-z])gm(?=/|$)", "g", unit)

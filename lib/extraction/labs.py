@@ -148,6 +148,47 @@ def _cell_kind(text: str) -> LabColumn | None:
     return LabColumn.OTHER
 
 
+_BOUND = re.compile(r"^\s*(?:<=|>=|=<|=>|[<>≤≥])\s*\d")
+
+
+def _column_cells(rows: Sequence[Sequence[str]], index: int) -> list[str]:
+    return [row[index].strip() for row in rows if index < len(row) and row[index].strip()]
+
+
+def _all_bounds(cells: Sequence[str]) -> bool:
+    """Every cell a reference range (a bound, an interval or a qualitative "Negative"), one of them numeric."""
+    return (
+        bool(cells)
+        and all(parse_range(cell) is not None for cell in cells)
+        and any(_BOUND.match(cell) or _TWO_NUMBERS.search(cell) for cell in cells)
+    )
+
+
+_TWO_NUMBERS = re.compile(r"\d\s*(?:-|\u2013|to)\s*\d")
+
+
+def _bounds_as_ranges(rows: Sequence[Sequence[str]], kinds: list[LabColumn]) -> list[LabColumn]:
+    """A "result" column of bounds ("<200", ">=40", "Negative") beside a column of plain numbers is the range.
+
+    "<200" reads as a value on its own; the one column made only of ranges next to a
+    column holding plain numbers is the reference range, and the plain column the result.
+    """
+    numeric = [index for index, kind in enumerate(kinds) if kind is LabColumn.RESULT]
+    if LabColumn.RANGE in kinds or len(numeric) < 2:
+        return kinds
+    bounds = [index for index in numeric if _all_bounds(_column_cells(rows, index))]
+    plain = [
+        index
+        for index in numeric
+        if any(parse_number(cell) is not None for cell in _column_cells(rows, index)) and index not in bounds
+    ]
+    if len(bounds) == 1 and plain:
+        fixed = list(kinds)
+        fixed[bounds[0]] = LabColumn.RANGE
+        return fixed
+    return kinds
+
+
 def classify_columns(rows: Sequence[Sequence[str]]) -> tuple[LabColumn, ...]:
     """Name each column from its cells: the kind most of its non-empty cells have.
 
@@ -163,6 +204,7 @@ def classify_columns(rows: Sequence[Sequence[str]]) -> tuple[LabColumn, ...]:
             if index < len(row) and (kind := _cell_kind(row[index])) is not None:
                 votes[kind] = votes.get(kind, 0) + 1
         kinds.append(max(votes, key=lambda kind: votes[kind]) if votes else LabColumn.OTHER)
+    kinds = _bounds_as_ranges(rows, kinds)
     seen: set[LabColumn] = set()
     unique: list[LabColumn] = []
     for kind in kinds:
@@ -282,7 +324,7 @@ _RANGE_AFTER_LABEL = re.compile(
 )
 _BARE_RANGE = re.compile(r"(?<!\S)(?P<range>-?\d+(?:\.\d+)?\s*(?:-|\u2013|to)\s*\d+(?:\.\d+)?)(?!\S)")
 _FLAG_TOKEN = re.compile(
-    r"(?<!\S)(?P<flag>\((?:HH|LL|H|L|A)\)|HH|LL|H|L|A|\*|[↑↓]|(?i:critical|high|low|abnormal))(?!\S)"
+    r"(?<!\S)(?P<flag>\((?:HH|LL|H|L|A|N)\)|HH|LL|H|L|A|N|\*|[↑↓]|(?i:critical|high|low|abnormal|normal))(?!\S)"
 )
 
 

@@ -20,7 +20,8 @@ def job_fhir(ctx: Context, *, api_key: str | None, job_id: str) -> dict[str, Any
     parsed = ctx.jobs.get_parsed_data(job.report_id) if job.status is JobStatus.COMPLETED else None
     if parsed is None:
         raise Conflict(
-            f"the job is {job.status.value}: a FHIR bundle exists once it has completed", code="job_not_completed"
+            f"the job is {job.status.value}: a FHIR bundle exists once it has completed",
+            code="job_not_completed",
         )
     return fhir_bundle(job, parsed)
 

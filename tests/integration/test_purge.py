@@ -16,6 +16,7 @@ import pytest
 from pymongo import MongoClient
 
 from lib.adapters.local_parser import LocalReportParser
+from lib.adapters.report_pipeline import ReportPipeline
 from lib.adapters.storage import ReportBlobs
 from lib.bootstrap import build_context
 from lib.domain.errors import AuthenticationFailed, DependencyUnavailable, NotFound
@@ -39,7 +40,7 @@ GONE, KEPT = "tenant-gone", "tenant-kept"
 @pytest.fixture
 def own_ctx(app_settings: dict[str, str]) -> Iterator[Context]:
     settings = Settings.from_env({**app_settings, "AZURE_CONTAINER_NAME": f"purge-{uuid.uuid4().hex[:12]}"})
-    context = build_context(settings, parser=LocalReportParser())
+    context = build_context(settings, parser=ReportPipeline())
     yield context
     context.close()
     with MongoClient(settings.mongodb_uri) as client:

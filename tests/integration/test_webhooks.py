@@ -146,7 +146,9 @@ def test_a_project_that_asks_gets_the_fhir_bundle_in_its_webhooks_and_thin_bodie
 
     bundle = full_body["fhir"]
     assert bundle["resourceType"] == "Bundle" and check_bundle(bundle) == []
-    patients = [entry["resource"] for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Patient"]
+    patients = [
+        entry["resource"] for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Patient"
+    ]
     assert patients[0]["name"][0]["text"] == PATIENT
     assert "fhir" not in thin_body and "parsed_data" not in thin_body
 

@@ -29,6 +29,7 @@ def test_every_function_is_registered_with_its_trigger(caplog: pytest.LogCapture
     assert set(functions) == {
         "upload_report",
         "get_job_status",
+        "get_job_fhir",
         "redeliver_job_webhook",
         "parse_job",
         "parse_job_poison",
@@ -46,6 +47,8 @@ def test_every_function_is_registered_with_its_trigger(caplog: pytest.LogCapture
         "AZURE_STORAGE_CONNECTION_STRING"
     }
     assert functions["redeliver_job_webhook"]["route"] == "v1/job/{job_id}/webhook/redeliver"
+    assert functions["get_job_fhir"]["route"] == "v1/job/{job_id}/fhir"
+    assert functions["get_job_fhir"]["methods"] == ["GET"]
     assert functions["deliver_job_webhook"]["queueName"] == "%WEBHOOK_QUEUE_NAME%"
     assert functions["deliver_job_webhook_poison"]["queueName"] == "%WEBHOOK_QUEUE_NAME%-poison"
     assert functions["sweep_stuck_work"]["schedule"] == "%SWEEP_SCHEDULE%"
@@ -57,4 +60,4 @@ def test_importing_the_app_does_no_io(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AZURE_STORAGE_CONNECTION_STRING", "MONGODB_URI"):
         monkeypatch.delenv(name, raising=False)
 
-    assert len(indexed_functions()) == 8
+    assert len(indexed_functions()) == 9

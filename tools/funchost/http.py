@@ -44,6 +44,8 @@ def body_size_limit(environ: Mapping[str, str]) -> int:
     if not value.isdigit() or int(value) == 0:
         raise HostConfigError(f"{BODY_SIZE_SETTING} must be a positive number of bytes")
     return int(value)
+
+
 _PARAM = re.compile(r"\{(\*?)(\w+)(?::([^}?=]+))?(\?)?(?:=([^}]*))?\}")
 _NUMBER = r"-?\d+(?:\.\d+)?"
 _CONSTRAINTS = {

@@ -185,7 +185,11 @@ def score(truth: dict[str, Any], report: ParsedReport | None, result: ReportResu
             result.ambiguous_dates += 1
             result.ambiguous_kept += matching.date_matches(value, parsed)
 
-    labs = [(item.test, item.value, item.flag.value if item.flag else None) for item in report.lab_results]
+    # The truth is the flag as printed: one the pipeline computed from the range is not read.
+    labs = [
+        (item.test, item.value, item.flag.value if item.flag and not item.flag_computed else None)
+        for item in report.lab_results
+    ]
     lab_truths = [(item["test"], item["value"], item["flag"]) for item in truth["lab_results"]]
     scorer.listed(
         "lab_test_value",

@@ -19,7 +19,8 @@ class ParserUnavailable(Exception):
 
 def build(name: str) -> tuple[ReportParser, str]:
     """The parser called ``name`` and a label for it (model name)."""
-    from lib.adapters.report_pipeline import MODEL_NAME, GroundedParser, ReportPipeline
+    from lib.adapters.local_parser import MODEL_NAME
+    from lib.adapters.report_pipeline import GroundedParser, ReportPipeline
 
     if name == "local":
         return ReportPipeline(), MODEL_NAME

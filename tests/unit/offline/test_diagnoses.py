@@ -1,0 +1,106 @@
+"""Diagnosis-like sections, assertion, findings and impression."""
+
+from __future__ import annotations
+
+from lib.extraction.assertion import Assertion
+from lib.offline.diagnoses import read_diagnoses, read_findings
+from lib.offline.facts import Findings
+from lib.offline.reading import sections
+from tests.unit.offline.builders import document, heading, page
+
+
+def read(*items: object) -> Findings:
+    parts = sections(document(page(*items)))  # type: ignore[arg-type]
+    findings = Findings()
+    read_diagnoses(parts, findings)
+    read_findings(parts, findings)
+    return findings
+
+
+def present(found: Findings) -> list[tuple[str, str | None]]:
+    return [
+        (d.item.description, d.item.code) for d in found.diagnoses if d.item.assertion is Assertion.PRESENT
+    ]
+
+
+def test_numbered_items_with_codes() -> None:
+    found = read(
+        heading("Discharge Diagnoses:"),
+        "1. Dehydration (E86.0)",
+        "2. E11.65 - Type 2 diabetes with hyperglycemia",
+    )
+
+    assert present(found) == [("Dehydration", "E86.0"), ("Type 2 diabetes with hyperglycemia", "E11.65")]
+
+
+def test_negated_possible_and_family_items_are_kept_apart() -> None:
+    found = read(
+        heading("Assessment"),
+        "1. Community-acquired pneumonia",
+        "2. No evidence of pulmonary embolism",
+        "3. Rule out sepsis",
+        "4. Family history of colon cancer",
+    )
+
+    assert present(found) == [("Community-acquired pneumonia", None)]
+    assert {d.item.assertion for d in found.diagnoses} == {
+        Assertion.PRESENT,
+        Assertion.NEGATED,
+        Assertion.POSSIBLE,
+        Assertion.FAMILY,
+    }
+
+
+def test_an_indication_names_conditions_not_reasons() -> None:
+    found = read("INDICATION: History of COPD (J44.9). Pre-operative evaluation. Rule out pneumonia.")
+
+    assert present(found) == [("COPD", "J44.9")]
+
+
+def test_past_history_and_differentials_are_not_diagnoses() -> None:
+    found = read(
+        heading("Past Medical History"), "Asthma", heading("Differential Diagnosis"), "Pulmonary embolism"
+    )
+
+    assert present(found) == []
+
+
+def test_plans_and_recommendations_are_not_diagnoses() -> None:
+    found = read(
+        heading("Impression"), "1. Small left pleural effusion.", "2. Recommend follow-up CT in 3 months."
+    )
+
+    assert present(found) == [("Small left pleural effusion", None)]
+    assert [f.text for f in found.impression] == [
+        "Small left pleural effusion.",
+        "Recommend follow-up CT in 3 months.",
+    ]
+
+
+def test_findings_are_sentences_and_negated_findings_are_no_diagnoses() -> None:
+    found = read(
+        heading("FINDINGS:"),
+        "No focal consolidation. Mild cardiomegaly.",
+        heading("IMPRESSION:"),
+        "No acute process.",
+    )
+
+    assert [f.text for f in found.findings] == ["No focal consolidation.", "Mild cardiomegaly."]
+    assert present(found) == []
+
+
+def test_marker_only_lines_pair_with_the_items_drawn_beside_them() -> None:
+    found = read(heading("Secondary Diagnoses:"), "1.", "2.", "Congestive heart failure", "Osteoporosis")
+
+    assert present(found) == [("Congestive heart failure", None), ("Osteoporosis", None)]
+
+
+def test_an_assessment_item_keeps_its_condition_and_drops_its_plan() -> None:
+    found = read(
+        heading("Assessment and Plan"),
+        "1. Hypertension, well controlled - continue lisinopril",
+        "2. Type 2 diabetes mellitus - metformin increased to 1000 mg BID",
+        "3. Start aspirin 81 mg daily",
+    )
+
+    assert present(found) == [("Hypertension, well controlled", None), ("Type 2 diabetes mellitus", None)]

@@ -1,0 +1,183 @@
+"""Lab tables in any column order, headerless tables, result lines and cards."""
+
+from __future__ import annotations
+
+from lib.documents import TextSource
+from lib.domain.report_schema import LabFlag
+from lib.offline import parse_document
+from lib.offline.facts import Findings
+from lib.offline.labs import read_labs
+from lib.offline.reading import sections
+from tests.unit.offline.builders import document, heading, page, table
+
+
+def labs(*pages_: object) -> list[tuple[str, str | None, str | None, str | None, LabFlag | None]]:
+    doc = document(*pages_)  # type: ignore[arg-type]
+    findings = Findings()
+    read_labs(sections(doc), findings, {p.number: p for p in doc.pages})
+    return [
+        (
+            f.reading.test,
+            f.reading.value,
+            f.reading.unit,
+            f.reading.reference_range.text if f.reading.reference_range else None,
+            f.reading.flag,
+        )
+        for f in findings.labs
+    ]
+
+
+def test_columns_are_found_by_their_headings_in_any_order() -> None:
+    rows = labs(
+        page(
+            table(
+                [
+                    ["Reference Interval", "Units", "Flag", "Result", "Component"],
+                    ["3.5-5.1", "mmol/L", "H", "5.9", "Potassium"],
+                    ["135-145", "mmol/L", "", "140", "Sodium"],
+                ]
+            )
+        )
+    )
+
+    assert rows == [
+        ("Potassium", "5.9", "mmol/L", "3.5-5.1", LabFlag.HIGH),
+        ("Sodium", "140", "mmol/L", "135-145", None),
+    ]
+
+
+def test_flags_as_letters_words_and_symbols() -> None:
+    rows = labs(
+        page(
+            table(
+                [
+                    ["Test", "Result", "Flag", "Units", "Range"],
+                    ["WBC", "12.4", "+ HIGH", "10^3/uL", "4.0-11.0"],
+                    ["Hgb", "9.1", "Low", "g/dL", "12.0-16.0"],
+                    ["Plt", "501 ↑", "", "10^3/uL", "150-400"],
+                    ["Na", "131*", "", "mmol/L", "135-145"],
+                ]
+            )
+        )
+    )
+
+    assert [row[4] for row in rows] == [LabFlag.HIGH, LabFlag.LOW, LabFlag.HIGH, LabFlag.ABNORMAL]
+    assert [row[1] for row in rows] == ["12.4", "9.1", "501", "131"]
+
+
+def test_comparators_stay_in_the_value_and_a_column_of_bounds_is_the_range() -> None:
+    rows = labs(
+        page(
+            table(
+                [
+                    ["CRP", "<0.5", "<5.0", "mg/L"],
+                    ["NT-proBNP", "105", "< 125", "pg/mL"],
+                    ["PSA", "3.23", "<4.00", "ng/mL"],
+                ],
+                header_rows=0,
+            )
+        )
+    )
+
+    assert rows[0] == ("CRP", "<0.5", "mg/L", "<5.0", None)
+    assert [row[1] for row in rows] == ["<0.5", "105", "3.23"]
+
+
+def test_two_value_columns_without_headings_are_skipped_not_guessed() -> None:
+    rows = labs(
+        page(table([["Nitrite", "Negative", "Positive"], ["Protein", "Trace", "Negative"]], header_rows=0))
+    )
+
+    assert rows == []
+
+
+def test_panel_sub_headings_are_not_results_and_tables_continue_over_pages() -> None:
+    rows = labs(
+        page(
+            table(
+                [
+                    ["Test", "Result", "Units", "Range"],
+                    ["COMPLETE BLOOD COUNT", "", "", ""],
+                    ["WBC", "5.4", "10^3/uL", "4.0-11.0"],
+                ]
+            ),
+            number=1,
+        ),
+        page(table([["Hgb", "13.9", "g/dL", "12.0-16.0"]], header_rows=0, continues=True), number=2),
+    )
+
+    assert [row[0] for row in rows] == ["WBC", "Hgb"]
+
+
+def test_result_lines_in_a_results_section() -> None:
+    rows = labs(
+        page(heading("Lab Results"), "Potassium 4.1 mmol/L (3.5-5.1) N", "HbA1c: 7.2 % Ref: 4.0-5.6 H")
+    )
+
+    assert rows == [
+        ("Potassium", "4.1", "mmol/L", "3.5-5.1", LabFlag.NORMAL),
+        ("HbA1c", "7.2", "%", "4.0-5.6", LabFlag.HIGH),
+    ]
+
+
+def test_vitals_and_narrative_numbers_are_not_results() -> None:
+    rows = labs(
+        page(
+            heading("Vitals"),
+            "BP 148/92 mmHg (90-120) H",
+            "Pulse 88 bpm (60-100)",
+            "74-year-old presenting with 3 days of cough",
+        )
+    )
+
+    assert rows == []
+
+
+def test_a_result_card_gives_value_range_and_status() -> None:
+    rows = labs(page(heading("Albumin"), "5.9 g/dL", "Range 3.5-5.0 · High"))
+
+    assert rows == [("Albumin", "5.9", "g/dL", "3.5-5.0", LabFlag.HIGH)]
+
+
+def test_a_misread_ocr_value_is_left_out_with_a_warning() -> None:
+    report = parse_document(
+        document(
+            page(
+                table([["Test", "Result", "Units", "Range"], ["Potassium", "41", "mmol/L", "3.5-5.1"]]),
+                source=TextSource.OCR,
+                confidence=0.95,
+            )
+        )
+    )
+
+    assert report.lab_results == []  # "4.1" without its decimal point: never passed on as 41
+    assert [(w.code, w.path) for w in report.warnings] == [("unreadable_lab_values", None)]
+
+
+def test_a_low_confidence_ocr_unit_is_kept_with_a_warning() -> None:
+    report = parse_document(
+        document(
+            page(
+                table([["Test", "Result", "Units", "Range"], ["Vitamin B12", "410", "pg/L", "200-900"]]),
+                source=TextSource.OCR,
+                confidence=0.95,
+            )
+        )
+    )
+
+    assert report.lab_results[0].unit == "pg/L"
+    assert [(w.code, w.path) for w in report.warnings] == [("uncertain_unit", "/lab_results/0/unit")]
+
+
+def test_inline_vitals_are_never_results_but_test_names_with_commas_are() -> None:
+    rows = labs(
+        page(
+            heading("Labs"),
+            "Vitals: BP 132/84 mmHg, HR 78 bpm, Temp 36.8 C, SpO2 98 %",
+            "Temp 38.2 C (36.5-37.5) H",
+            "O2 saturation 91 % (95-100) L",
+            "Vitamin D, 25-Hydroxy 43 ng/mL (30-100)",
+        )
+    )
+
+    assert rows == [("Vitamin D, 25-Hydroxy", "43", "ng/mL", "30-100", None)]

@@ -1,0 +1,91 @@
+"""Sections and labelled values, on documents built from the engine's model."""
+
+from __future__ import annotations
+
+from lib.extraction.diagnoses import DiagnosisSection
+from lib.offline.reading import SectionKind, kind_of_heading, labelled_values, sections
+from tests.unit.offline.builders import document, heading, page, table
+
+
+def test_headings_open_sections_of_their_kind() -> None:
+    assert kind_of_heading("DISCHARGE MEDICATIONS:") == (SectionKind.MEDICATIONS, None)
+    assert kind_of_heading("Final Pathologic Diagnosis") == (
+        SectionKind.DIAGNOSIS,
+        DiagnosisSection.DIAGNOSIS,
+    )
+    assert kind_of_heading("IMPRESSION") == (SectionKind.IMPRESSION, DiagnosisSection.IMPRESSION)
+    assert kind_of_heading("Findings (continued)") == (SectionKind.FINDINGS, None)
+    assert kind_of_heading("Pertinent Laboratory Results") == (SectionKind.LABS, None)
+    assert kind_of_heading("HISTORY") == (SectionKind.DIAGNOSIS, DiagnosisSection.INDICATION)
+    assert kind_of_heading("Conditions we are managing") == (
+        SectionKind.DIAGNOSIS,
+        DiagnosisSection.PROBLEM_LIST,
+    )
+    assert kind_of_heading("No known drug allergies") is None
+    assert kind_of_heading("Hospital course") is None
+
+
+def test_a_section_runs_to_the_next_heading_and_over_a_page_break() -> None:
+    parts = sections(
+        document(
+            page(heading("Medications"), "Metformin 500 mg PO BID", number=1),
+            page("Lisinopril 10 mg daily", heading("Hospital Course"), "Uneventful.", number=2),
+        )
+    )
+
+    meds = next(part for part in parts if part.kind is SectionKind.MEDICATIONS)
+    assert [(piece.text, piece.page) for piece in meds.pieces] == [
+        ("Metformin 500 mg PO BID", 1),
+        ("Lisinopril 10 mg daily", 2),
+    ]
+
+
+def test_an_inline_heading_keeps_its_text_and_ends_with_its_paragraph() -> None:
+    parts = sections(document(page("IMPRESSION: No acute process.", "Dictated by: Dr. Lee")))
+
+    impression = next(part for part in parts if part.kind is SectionKind.IMPRESSION)
+    assert [piece.text for piece in impression.pieces] == ["No acute process."]
+
+
+def test_a_labelled_value_is_not_a_section() -> None:
+    parts = sections(document(page(heading("Lab Results"), "TSH: 2.1 mIU/L Ref: 0.4-4.0")))
+
+    assert [piece.text for piece in parts[-1].pieces] == ["TSH: 2.1 mIU/L Ref: 0.4-4.0"]
+
+
+def test_tables_belong_to_the_section_they_are_printed_in() -> None:
+    parts = sections(
+        document(page(heading("Discharge Medications"), table([["Drug", "Dose"], ["Metformin", "500 mg"]])))
+    )
+
+    assert parts[-1].kind is SectionKind.MEDICATIONS
+    assert len(parts[-1].tables) == 1
+
+
+def test_labelled_values_come_from_lines_with_and_without_colons_and_from_grids() -> None:
+    pairs = labelled_values(
+        document(
+            page(
+                "Name: NOVAK, Chiara DOB: 02/07/1960 MRN: 36891114",
+                "Patient Name Amara Zielinski Date of Birth February 24, 1965",
+                table([["Patient ID", "Sex"], ["MVH.7176204", "F"]], header_rows=0),
+            )
+        )
+    )
+
+    found = {(pair.label, pair.value) for pair in pairs}
+    assert {
+        ("Name", "NOVAK, Chiara"),
+        ("DOB", "02/07/1960"),
+        ("MRN", "36891114"),
+        ("Patient Name", "Amara Zielinski"),
+        ("Date of Birth", "February 24, 1965"),
+        ("Patient ID", "MVH.7176204"),
+        ("Sex", "F"),
+    } <= found
+
+
+def test_a_sentence_starting_with_a_label_word_is_not_a_pair() -> None:
+    pairs = labelled_values(document(page("Patient was seen in clinic today")))
+
+    assert pairs == []
