@@ -1,5 +1,6 @@
 """A scanned report, uploaded through the dev host with the offline parser, completes with its
-patient, lab results and diagnoses, read by OCR (the document engine's scan path end to end)."""
+patient, lab results and diagnoses, read by OCR (the document engine's scan path end to end),
+and its facts carry provenance found in the OCR words."""
 
 from __future__ import annotations
 
@@ -56,3 +57,6 @@ def test_a_scanned_discharge_summary_completes_with_patient_labs_and_diagnoses(
     wanted = {(_normal(lab["test"]), lab["value"]) for lab in truth["lab_results"]}
     assert len(read & wanted) >= 0.8 * len(wanted), sorted(wanted - read)
     assert truth["diagnosis"] and parsed["diagnosis"], "no diagnosis read from the scan"
+    where = parsed["provenance"]["/patient_name"]
+    assert where["page"] == 1 and len(where["bbox"]) == 4
+    assert set(_normal(where["quote"]).split()) == set(_normal(truth["patient"]["name"]).split())
