@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from lib.documents import Document, TextSource
+from lib.domain.report_schema import Assertion as ReportedAssertion
 from lib.domain.report_schema import (
     Diagnosis,
     Finding,
@@ -19,7 +20,7 @@ from lib.domain.report_schema import (
     ReportWarning,
     Sex,
 )
-from lib.extraction.assertion import Assertion
+from lib.extraction.assertion import Assertion, assertion_of
 from lib.offline.columns import rebuild_column_tables
 from lib.offline.diagnoses import read_diagnoses, read_findings
 from lib.offline.facts import DateFact, Findings, LabFact, WarningFact
@@ -167,7 +168,7 @@ def _labs(findings: Findings) -> tuple[list[LabResult], list[WarningFact]]:
 
 
 def to_report(findings: Findings) -> ParsedReport:
-    """Map ``findings`` onto the output schema; only present diagnoses are reported."""
+    """Map ``findings`` onto the output schema; ``diagnosis`` lists only the present diagnoses."""
     name = findings.name.value if findings.name else None
     dob = _date(findings.date_of_birth) if isinstance(findings.date_of_birth, DateFact) else None
     sex = Sex(findings.sex.value) if findings.sex else None
@@ -201,11 +202,24 @@ def to_report(findings: Findings) -> ParsedReport:
         report_date=_date(findings.report_date),
         facility=findings.facility.value if findings.facility else None,
         physician=findings.physician.value if findings.physician else None,
+        # Every mention, with what the report asserts of it; the guide's list keeps the present ones.
         diagnosis_details=[
-            Diagnosis(description=fact.item.description, code=fact.item.code, page=fact.source.page)
-            for fact in present
+            Diagnosis(
+                description=fact.item.description,
+                code=fact.item.code,
+                page=fact.source.page,
+                assertion=ReportedAssertion(fact.item.assertion.value),
+            )
+            for fact in findings.diagnoses
         ],
-        findings=[Finding(text=fact.text, page=fact.source.page) for fact in findings.findings],
+        findings=[
+            Finding(
+                text=fact.text,
+                page=fact.source.page,
+                assertion=ReportedAssertion(assertion_of(fact.text).assertion.value),
+            )
+            for fact in findings.findings
+        ],
         impression=impression,
         medications=medications,
         lab_results=labs,

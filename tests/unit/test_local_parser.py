@@ -15,6 +15,7 @@ from lib.documents import Word
 from lib.domain.errors import PermanentParseError
 from lib.domain.parsing import ParseRequest
 from lib.domain.report_schema import (
+    Assertion,
     Diagnosis,
     Finding,
     LabFlag,
@@ -97,7 +98,7 @@ def test_every_field_of_the_default_sample_round_trips() -> None:
         ],
         findings=[
             Finding(text="Blood pressure 148/92 mmHg on admission, 132/84 mmHg at discharge.", page=1),
-            Finding(text="No peripheral edema.", page=1),
+            Finding(text="No peripheral edema.", page=1, assertion=Assertion.NEGATED),
             Finding(text="Monofilament sensation intact in both feet.", page=1),
         ],
         impression="Suboptimally controlled type 2 diabetes; metformin continued and basal insulin started.",

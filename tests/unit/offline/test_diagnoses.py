@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from lib.adapters.local_parser import LocalReportParser
+from lib.domain.parsing import ParseRequest
+from lib.domain.report_schema import Assertion as Reported
 from lib.extraction.assertion import Assertion
 from lib.offline.diagnoses import read_diagnoses, read_findings
 from lib.offline.facts import Findings
 from lib.offline.reading import sections
+from tests.support.pdf_factory import SampleDiagnosis, SampleReport, make_report_pdf
 from tests.unit.offline.builders import document, heading, page
 
 
@@ -104,3 +108,25 @@ def test_an_assessment_item_keeps_its_condition_and_drops_its_plan() -> None:
     )
 
     assert present(found) == [("Hypertension, well controlled", None), ("Type 2 diabetes mellitus", None)]
+
+
+def test_negated_and_family_mentions_are_kept_with_their_assertion_but_never_as_diagnoses() -> None:
+    pdf = make_report_pdf(
+        SampleReport(
+            diagnoses=(
+                SampleDiagnosis("Type 2 diabetes mellitus", "E11.9"),
+                SampleDiagnosis("No evidence of pneumonia"),
+                SampleDiagnosis("Family history of breast cancer"),
+            ),
+            findings=("No peripheral edema.", "Mild cardiomegaly."),
+        )
+    )
+
+    report = LocalReportParser().parse(ParseRequest([pdf])).report
+
+    assert "Type 2 diabetes mellitus" in report.diagnosis  # (and the default impression's diagnosis)
+    assert not any("pneumonia" in text or "breast" in text for text in report.diagnosis)
+    by_text = {item.description.casefold(): item.assertion for item in report.diagnosis_details}
+    assert by_text["type 2 diabetes mellitus"] is Reported.PRESENT
+    assert Reported.NEGATED in by_text.values() and Reported.FAMILY in by_text.values()
+    assert [finding.assertion for finding in report.findings] == [Reported.NEGATED, Reported.PRESENT]
