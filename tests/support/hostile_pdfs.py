@@ -7,13 +7,19 @@ every reader gets past opening the file and meets the attack itself:
 * :func:`shared_stream_bomb_pdf`: every page points at one deflated content stream that
   inflates to ``inflated_mb`` (a 70 MB stream compresses to about 200 KB);
 * :func:`phi_quoting_pdfs`: files whose damage makes PDF libraries quote the document in
-  their warnings (a string in the page tree, a broken resource, odd encodings), each
-  carrying :data:`PHI_MARKERS`, which no log line may ever show.
+  their warnings (a string in the page tree, a broken resource, odd encodings), and a
+  scanned page that only OCR can read, each carrying :data:`PHI_MARKERS`, which no log
+  line may ever show.
 """
 
 from __future__ import annotations
 
+import io
 import zlib
+
+import pypdfium2 as pdfium
+from fpdf import FPDF
+from PIL import Image
 
 # Fictitious patient data that appears nowhere else, so a log line that shows it can only
 # have come from one of these files.
@@ -115,6 +121,8 @@ def phi_quoting_pdfs() -> dict[str, bytes]:
                 _page(b"3 0 R"),
             ]
         ),
+        # A scan: the data reaches the process only through OCR (tesseract, the engine's scan path).
+        "scanned page read by OCR": _scanned(_PHI.decode()),
         # Metadata and an outline entry holding the data, with a broken reference.
         "info dictionary with broken references": build_pdf(
             [
@@ -128,3 +136,17 @@ def phi_quoting_pdfs() -> dict[str, bytes]:
             trailer_extra=b"/Info 6 0 R ",
         ),
     }
+
+
+def _scanned(line: str) -> bytes:
+    """An image-only PDF page showing ``line`` in large print, drawn at 200 dpi as a scanner would."""
+    text = FPDF(unit="pt", format="A4")
+    text.add_page()
+    text.set_font("Helvetica", size=18)
+    text.text(60, 120, line)
+    document = pdfium.PdfDocument(bytes(text.output()))
+    image = document[0].render(scale=200 / 72).to_pil().convert("L")
+    document.close()
+    out = io.BytesIO()
+    Image.Image.save(image, out, "PDF", resolution=200.0)
+    return out.getvalue()
