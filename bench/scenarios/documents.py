@@ -7,7 +7,7 @@ process runs, twice: by the offline parser alone (engine and rules: the goal's s
 and by the whole report pipeline (plus grounding and the checks, what the app runs).
 The first report pays the lazy loading (the OCR engine, the rules' tables), reported
 apart; the rest give ms per page. The samples are built in the bench process, so the
-measuring process's peak RSS (``ru_maxrss``) is what one parse process needs. The
+measuring process's peak RSS (``VmHWM``) is what one parse process needs. The
 installed size is what the document engine's packages add to the deployed app.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-import resource
 import time
 from importlib import metadata
 from pathlib import Path
@@ -142,7 +141,16 @@ def _measure(what: str, samples: list[tuple[bytes, int]]) -> tuple[float, list[f
         timings.append(((time.perf_counter() - started) * 1000, pages))
     cold = timings[0][0]
     per_page = [elapsed / pages for elapsed, pages in timings[1:]]
-    return cold, per_page, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return cold, per_page, _high_water_kb()
+
+
+def _high_water_kb() -> int:
+    """This process's peak RSS. Not ``ru_maxrss``: Linux carries that over a fork and exec from
+    the parent (the bench process, by then hundreds of MB), while ``VmHWM`` is this image's own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def _installed_mib() -> float:
