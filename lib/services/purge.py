@@ -71,13 +71,15 @@ def remove_orphan_blobs(ctx: Context, now: datetime, limit: int) -> int:
     blobs nobody will read. The scan goes on from where the previous pass stopped,
     so each pass costs one listing page and one query however many blobs there are.
     """
-    page = ctx.blobs.list_page(ctx.cursors.get(ORPHAN_CURSOR), limit)
+    marker = ctx.cursors.get(ORPHAN_CURSOR)
+    page = ctx.blobs.list_page(marker, limit)
     settled_before = now - timedelta(minutes=ctx.settings.orphan_blob_grace_minutes)
     owners = {blob.name: _job_id_of(blob.name) for blob in page.blobs if blob.last_modified <= settled_before}
     stored = ctx.jobs.existing_ids({owner for owner in owners.values() if owner is not None})
     orphans = [name for name, owner in owners.items() if owner is not None and owner not in stored]
     left = ctx.blobs.delete_quietly(orphans)
-    ctx.cursors.put(ORPHAN_CURSOR, page.next_marker)
+    if page.next_marker != marker:  # an idle pass over one page writes nothing
+        ctx.cursors.put(ORPHAN_CURSOR, page.next_marker)
     return len(orphans) - len(left)
 
 
