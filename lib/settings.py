@@ -7,11 +7,12 @@ Names follow the migration guide where it has one (``AZURE_STORAGE_CONNECTION_ST
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from lib.domain.errors import ConfigurationError
 from lib.domain.uploads import UploadLimits
@@ -29,6 +30,30 @@ class ParserChoice(str, Enum):
 Positive = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 
+# Azure Storage names: 3-63 lowercase letters, digits and single hyphens, starting and ending
+# with a letter or digit (the rules Azure documents for containers and queues alike).
+_STORAGE_NAME = re.compile(r"[a-z0-9](?:-?[a-z0-9])+")
+# The Functions host moves a message that keeps failing to "<queue>-poison", which must fit too.
+_POISON_SUFFIX = "-poison"
+_NAME_MAX = 63
+
+
+def _storage_name(value: str, max_length: int = _NAME_MAX) -> str:
+    if not (3 <= len(value) <= max_length and _STORAGE_NAME.fullmatch(value)):
+        raise ValueError(
+            f"must be 3-{max_length} lowercase letters, digits and single hyphens,"
+            " starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _queue_name(value: str) -> str:
+    return _storage_name(value, _NAME_MAX - len(_POISON_SUFFIX))
+
+
+ContainerName = Annotated[str, AfterValidator(_storage_name)]
+QueueName = Annotated[str, AfterValidator(_queue_name)]
+
 
 class Settings(BaseModel):
     """Every setting the application reads; field aliases are the environment names."""
@@ -45,19 +70,9 @@ class Settings(BaseModel):
         default=None, alias="AZURE_STORAGE_CONNECTION_STRING__queueServiceUri"
     )
     storage_client_id: str | None = Field(default=None, alias="AZURE_STORAGE_CONNECTION_STRING__clientId")
-    container_name: str = Field(
-        default="medical-reports",
-        alias="AZURE_CONTAINER_NAME",
-        pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
-    )
-    parse_queue_name: str = Field(
-        default="parse-jobs", alias="PARSE_QUEUE_NAME", pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
-    )
-    webhook_queue_name: str = Field(
-        default="webhook-deliveries",
-        alias="WEBHOOK_QUEUE_NAME",
-        pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
-    )
+    container_name: ContainerName = Field(default="medical-reports", alias="AZURE_CONTAINER_NAME")
+    parse_queue_name: QueueName = Field(default="parse-jobs", alias="PARSE_QUEUE_NAME")
+    webhook_queue_name: QueueName = Field(default="webhook-deliveries", alias="WEBHOOK_QUEUE_NAME")
     mongodb_uri: str = Field(alias="MONGODB_URI", min_length=1)
     mongodb_database: str = Field(default="medical_report_parser", alias="MONGODB_DATABASE", min_length=1)
     mongodb_timeout_ms: Positive = Field(default=5000, alias="MONGODB_TIMEOUT_MS")

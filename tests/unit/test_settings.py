@@ -55,3 +55,27 @@ def test_cross_field_rules() -> None:
         Settings.from_env({**REQUIRED, "PARSER": "gemini", "MAX_FILE_MB": "60", "RETRY_BASE_SECONDS": "900"})
 
     assert len(raised.value.problems) == 3
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PARSE_QUEUE_NAME", "a" * 57),  # its -poison twin would be 64 characters
+        ("WEBHOOK_QUEUE_NAME", "double--hyphen"),
+        ("PARSE_QUEUE_NAME", "-leading"),
+        ("AZURE_CONTAINER_NAME", "Upper"),
+        ("AZURE_CONTAINER_NAME", "ab"),
+        ("AZURE_CONTAINER_NAME", "c" * 64),
+    ],
+)
+def test_storage_names_follow_azure_rules(variable: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=variable):
+        Settings.from_env({**REQUIRED, variable: value})
+
+
+def test_longest_storage_names_azure_accepts_are_accepted() -> None:
+    settings = Settings.from_env(
+        {**REQUIRED, "PARSE_QUEUE_NAME": "q" * 56, "AZURE_CONTAINER_NAME": "c-" * 31 + "c"}
+    )
+    assert len(settings.parse_queue_name + "-poison") == 63
+    assert len(settings.container_name) == 63
