@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import select
 import shutil
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +20,8 @@ from typing import Any, TypeVar
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueMessage, TextBase64DecodePolicy, TextBase64EncodePolicy
+
+from tools.services import PROJECT_ROOT, free_port
 
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
 T = TypeVar("T")
@@ -120,6 +126,7 @@ def make_sample_app(root: Path, connection_string: str, **extra: str) -> SampleA
         "SAMPLE_QUEUE": f"{prefix}-record",
         "SAMPLE_FAIL_QUEUE": f"{prefix}-fail",
         "SAMPLE_SLOW_QUEUE": f"{prefix}-slow",
+        "SAMPLE_HANG_QUEUE": f"{prefix}-runs-for",
         "SAMPLE_TICK_SCHEDULE": "* * * * * *",
         **extra,
     }
@@ -127,3 +134,53 @@ def make_sample_app(root: Path, connection_string: str, **extra: str) -> SampleA
         json.dumps({"IsEncrypted": False, "Values": settings}, indent=2)
     )
     return SampleApp(app_dir, out_dir, settings, connection_string)
+
+
+class HostProcess:
+    """The host CLI started on a free port; ``url`` once it printed that it listens.
+
+    The app's own settings are taken out of the inherited environment (the in-process host puts
+    its app's local.settings.json there), so the child reads them from its local.settings.json.
+    """
+
+    def __init__(self, app: SampleApp, log_path: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        argv = [
+            sys.executable,
+            "-m",
+            "tools.funchost",
+            "--app-dir",
+            str(app.app_dir),
+            "--port",
+            str(self.port),
+        ]
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [*argv, *args],
+                cwd=PROJECT_ROOT,
+                env={**{k: v for k, v in os.environ.items() if k not in app.settings}, **(env or {})},
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.first_line = self._first_line(timeout=30)
+
+    def _first_line(self, timeout: float) -> str:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            self.process.kill()
+            raise AssertionError(f"the host printed nothing in {timeout} s: {self.log()}")
+        return self.process.stdout.readline().strip()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()

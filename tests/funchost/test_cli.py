@@ -2,83 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import select
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from azure.storage.queue import QueueServiceClient
 
-from tests.funchost.helpers import SampleApp, call, make_sample_app, wait_for
-from tools.services import PROJECT_ROOT, free_port, port_open
+from tests.funchost.helpers import HostProcess, SampleApp, call, make_sample_app, wait_for
+from tools.services import port_open
 
 pytestmark = pytest.mark.integration
-
-
-class HostProcess:
-    """The host CLI started on a free port; ``url`` once it printed that it listens."""
-
-    def __init__(self, app: SampleApp, log_path: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        argv = [
-            sys.executable,
-            "-m",
-            "tools.funchost",
-            "--app-dir",
-            str(app.app_dir),
-            "--port",
-            str(self.port),
-        ]
-        with log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [*argv, *args],
-                cwd=PROJECT_ROOT,
-                env={**os.environ, **(env or {})},
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-            )
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.first_line = self._first_line(timeout=30)
-
-    def _first_line(self, timeout: float) -> str:
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            self.process.kill()
-            raise AssertionError(f"the host printed nothing in {timeout} s: {self.log()}")
-        return self.process.stdout.readline().strip()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
 
 
 @pytest.fixture
 def cli_app(azurite: str, tmp_path: Path) -> SampleApp:
     """A sample-app copy of its own (own queues), with settings for the precedence check."""
     return make_sample_app(tmp_path, azurite, SAMPLE_PRECEDENCE="from-file", SAMPLE_FILE_ONLY="file-value")
-
-
-@pytest.fixture
-def processes() -> Iterator[list[HostProcess]]:
-    started: list[HostProcess] = []
-    yield started
-    for process in started:
-        process.stop()
 
 
 def test_cli_serves_then_stops_gracefully_on_sigterm(
@@ -129,3 +70,56 @@ def test_sigterm_leaves_an_unfinished_message_on_its_queue(
     # Not deleted: it is still on the queue (hidden until its visibility timeout ends).
     assert app.queue("SAMPLE_SLOW_QUEUE").get_queue_properties().approximate_message_count == 1
     assert "Executed 'Functions.slow_queue' (Cancelled" in host.log()
+
+
+def _start_fails(app: SampleApp, tmp_path: Path, processes: list[HostProcess]) -> str:
+    """Start the host CLI on ``app`` expecting it to refuse to start; return its log."""
+    host = HostProcess(app, tmp_path / "host.log")
+    processes.append(host)
+    assert host.process.wait(timeout=30) == 1
+    assert host.first_line == ""  # it never listened
+    return host.log()
+
+
+def test_a_timespan_schedule_stops_the_start_with_a_line_naming_the_function(
+    azurite: str, tmp_path: Path, processes: list[HostProcess]
+) -> None:
+    app = make_sample_app(tmp_path, azurite, SAMPLE_TICK_SCHEDULE="00:05:00")
+    log = _start_fails(app, tmp_path, processes)
+    assert "Cannot start: function tick: timer schedule '00:05:00' is a TimeSpan" in log
+    assert "Traceback" not in log
+
+
+def test_identity_based_settings_pointing_at_the_emulator_drive_the_queue_trigger(
+    azurite: str, tmp_path: Path, processes: list[HostProcess]
+) -> None:
+    # The deployed form (infra/main.bicep): no connection string, only <Connection>__... settings.
+    queue_endpoint = dict(part.split("=", 1) for part in azurite.split(";") if part)["QueueEndpoint"]
+    app = make_sample_app(
+        tmp_path,
+        azurite,
+        SAMPLE_STORAGE="",
+        SAMPLE_STORAGE__credential="managedidentity",
+        SAMPLE_STORAGE__queueServiceUri=queue_endpoint,
+    )
+    host = HostProcess(app, tmp_path / "host.log")
+    processes.append(host)
+    assert host.first_line == f"Host listening on {host.url}", host.log()
+    app.queue("SAMPLE_QUEUE").send_message("via-identity-settings")
+    wait_for(
+        lambda: [r for r in app.records("record") if r["body"] == "via-identity-settings"], what="the message"
+    )
+
+
+def test_identity_based_settings_for_a_real_account_are_refused_by_name(
+    azurite: str, tmp_path: Path, processes: list[HostProcess]
+) -> None:
+    app = make_sample_app(
+        tmp_path,
+        azurite,
+        SAMPLE_STORAGE="",
+        SAMPLE_STORAGE__queueServiceUri="https://acct.queue.core.windows.net",
+    )
+    log = _start_fails(app, tmp_path, processes)
+    assert "Cannot start: function " in log
+    assert "SAMPLE_STORAGE__queueServiceUri=https://acct.queue.core.windows.net" in log

@@ -14,9 +14,9 @@ from tools.funchost.config import (
     parse_host_json,
     parse_timespan,
     read_host_config,
-    resolve_connection,
     resolve_tokens,
 )
+from tools.funchost.connections import AZURITE_KEY, resolve_connection
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,22 @@ def test_defaults_are_the_real_hosts() -> None:
     assert config.route_prefix == "api"
     assert config.queues == QueueOptions(16, 8, 60.0, 0.0, 5, "base64")
     assert config.functions is None
+    assert config.function_timeout == 30 * 60  # Flex Consumption's default
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("00:10:00", 600.0), ("00:00:02", 2.0), ("-1", None), (-1, None)]
+)
+def test_function_timeout_is_a_timespan_and_minus_one_means_no_limit(
+    value: object, seconds: float | None
+) -> None:
+    assert parse_host_json({"functionTimeout": value}).function_timeout == seconds
+
+
+@pytest.mark.parametrize("value", ["00:00:00", 600, "ten minutes"])
+def test_bad_function_timeouts_are_refused(value: object) -> None:
+    with pytest.raises(HostConfigError, match=r"functionTimeout|duration"):
+        parse_host_json({"functionTimeout": value})
 
 
 def test_queue_settings_are_read_case_insensitively() -> None:
@@ -123,6 +139,62 @@ def test_connections_resolve_like_the_host() -> None:
     assert resolve_connection("AzureWebJobsStorage", environ) == "default"
     with pytest.raises(HostConfigError, match="Nowhere"):
         resolve_connection("Nowhere", environ)
+
+
+EMULATOR_QUEUES = "http://127.0.0.1:10001/devstoreaccount1"
+
+
+def test_identity_based_settings_pointing_at_the_emulator_connect_with_its_account_key() -> None:
+    # What infra/main.bicep deploys, with the URIs pointed at Azurite.
+    environ = {
+        "AZURE_STORAGE_CONNECTION_STRING__credential": "managedidentity",
+        "AZURE_STORAGE_CONNECTION_STRING__clientId": "00000000-0000-0000-0000-000000000001",
+        "AZURE_STORAGE_CONNECTION_STRING__blobServiceUri": "http://127.0.0.1:10000/devstoreaccount1",
+        "AZURE_STORAGE_CONNECTION_STRING__queueServiceUri": EMULATOR_QUEUES + "/",
+    }
+    connection = resolve_connection("AZURE_STORAGE_CONNECTION_STRING", environ)
+    assert f"QueueEndpoint={EMULATOR_QUEUES};" in connection
+    assert f"AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};" in connection
+
+
+def test_service_uri_is_an_alias_and_queue_service_uri_wins() -> None:
+    alias = {"Jobs__serviceUri": "http://localhost:20001/devstoreaccount1"}
+    assert "QueueEndpoint=http://localhost:20001/devstoreaccount1;" in resolve_connection("Jobs", alias)
+    both = {**alias, "jobs__QUEUESERVICEURI": EMULATOR_QUEUES}  # names compare case-insensitively
+    assert f"QueueEndpoint={EMULATOR_QUEUES};" in resolve_connection("Jobs", both)
+
+
+def test_an_exact_setting_wins_over_identity_based_settings_under_it() -> None:
+    environ = {"Jobs": "a connection string", "Jobs__queueServiceUri": EMULATOR_QUEUES}
+    assert resolve_connection("Jobs", environ) == "a connection string"
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        # a real storage account: no managed identity here
+        ({"Jobs__queueServiceUri": "https://acct.queue.core.windows.net"}, "Jobs__queueServiceUri"),
+        ({"AzureWebJobsStorage__accountName": "acct"}, "AzureWebJobsStorage__accountName"),
+        # only the blob service: a queue binding has nothing to connect to
+        ({"Jobs__blobServiceUri": "http://127.0.0.1:10000/devstoreaccount1"}, "Jobs__queueServiceUri"),
+        ({"Jobs__queueServiceUri": EMULATOR_QUEUES, "Jobs__credential": "secret"}, "Jobs__credential"),
+        (
+            {
+                "Jobs__queueServiceUri": EMULATOR_QUEUES,
+                "Jobs__clientId": "a",
+                "Jobs__managedIdentityResourceId": "b",
+            },
+            "Jobs__managedIdentityResourceId",
+        ),
+        ({"Jobs__queueServiceUri": "http://127.0.0.1:10001/otheraccount"}, "Jobs__queueServiceUri"),
+    ],
+)
+def test_identity_based_settings_the_local_host_cannot_honour_are_refused_by_name(
+    environ: dict[str, str], named: str
+) -> None:
+    connection = "" if named.startswith("AzureWebJobsStorage") else "Jobs"
+    with pytest.raises(HostConfigError, match=named):
+        resolve_connection(connection, environ)
 
 
 def test_app_settings_override_host_json(tmp_path: Path) -> None:

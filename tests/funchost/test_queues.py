@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from tests.funchost.conftest import MESSAGE_LEASE
 from tests.funchost.helpers import SampleApp, call, peek, wait_for
 from tools.funchost import Host
 
@@ -72,3 +73,17 @@ def test_queue_output_binding_sends_a_base64_message(host: Host, sample: SampleA
     assert reply.status == 202
     # The queue trigger decodes base64, so the body arriving intact shows the binding encoded it.
     wait_for(lambda: _with_body(sample.records("record"), "via-output-binding"), what="the output message")
+
+
+def test_a_message_stays_hidden_while_its_function_runs_past_the_receive_lease(
+    host: Host, sample: SampleApp
+) -> None:
+    # The in-process host receives with a MESSAGE_LEASE-second visibility timeout (Azure: 10 min)
+    # and renews it at half of that while the function runs, so the message is not handed out a
+    # second time even though the function runs for more than two leases.
+    seconds = 2 * MESSAGE_LEASE + 1
+    sample.queue("SAMPLE_HANG_QUEUE").send_message(str(seconds))
+    (done,) = wait_for(lambda: sample.records("runs-for-done"), timeout=60, what="the long run to end")
+    assert done["dequeue_count"] == 1
+    assert [attempt["dequeue_count"] for attempt in sample.records("runs-for-attempts")] == [1]
+    wait_for(lambda: _queue_empty(sample, "SAMPLE_HANG_QUEUE"), what="the message to be deleted")

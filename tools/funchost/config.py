@@ -38,6 +38,12 @@ class QueueOptions:
     message_encoding: str = "base64"
 
 
+# "Function app timeout duration" (Functions docs, include functions-timeout-duration): the
+# default and maximum of host.json functionTimeout depend on the plan; on Flex Consumption the
+# default is 30 minutes and there is no maximum. -1 (host.json reference) or null means unbounded.
+DEFAULT_FUNCTION_TIMEOUT = 30 * 60.0
+
+
 @dataclass(frozen=True)
 class HostConfig:
     """The parts of host.json the local host honours."""
@@ -45,6 +51,7 @@ class HostConfig:
     route_prefix: str = DEFAULT_ROUTE_PREFIX
     queues: QueueOptions = field(default_factory=QueueOptions)
     functions: frozenset[str] | None = None  # host.json "functions": only these run
+    function_timeout: float | None = DEFAULT_FUNCTION_TIMEOUT  # seconds; None: unbounded
 
 
 def parse_timespan(value: object) -> float:
@@ -97,7 +104,23 @@ def parse_host_json(data: Mapping[str, Any]) -> HostConfig:
         route_prefix=route_prefix,
         queues=QueueOptions(batch_size, threshold, max_polling, visibility, max_dequeue, encoding),
         functions=frozenset(str(name) for name in functions) if functions is not None else None,
+        function_timeout=_function_timeout(root),
     )
+
+
+def _function_timeout(root: Mapping[str, Any]) -> float | None:
+    """host.json ``functionTimeout`` in seconds: a TimeSpan; ``-1`` (or null) means no limit."""
+    if "functiontimeout" not in root:
+        return DEFAULT_FUNCTION_TIMEOUT
+    raw = root["functiontimeout"]
+    if raw is None or str(raw).strip() in ("-1", "-00:00:01"):
+        return None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raise HostConfigError('host.json functionTimeout must be a TimeSpan such as "00:10:00" (or -1)')
+    seconds = parse_timespan(raw)
+    if seconds <= 0:
+        raise HostConfigError("host.json functionTimeout must be positive (or -1 for no limit)")
+    return seconds
 
 
 HOST_OVERRIDE_PREFIX = "AzureFunctionsJobHost__"
@@ -172,16 +195,3 @@ def resolve_tokens(text: str, environ: Mapping[str, str] | None = None) -> str:
         return environ[name]
 
     return _TOKEN.sub(lookup, text)
-
-
-def resolve_connection(name: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """The storage connection string for a binding's ``connection``, as the host looks it up.
-
-    ``"X"`` means the setting ``AzureWebJobsX``, else ``X``; empty means ``AzureWebJobsStorage``.
-    """
-    environ = os.environ if environ is None else environ
-    candidates = [f"AzureWebJobs{name}", name] if name else ["AzureWebJobsStorage"]
-    for key in candidates:
-        if environ.get(key):
-            return environ[key]
-    raise HostConfigError(f"storage connection {name!r}: none of the app settings {candidates} is set")

@@ -17,12 +17,13 @@ from typing import Any
 
 import uvicorn
 
-from .config import HostConfig, HostConfigError, apply_local_settings, read_host_config, resolve_connection
+from .config import HostConfig, HostConfigError, apply_local_settings, read_host_config
 from .config import resolve_tokens as resolve
+from .connections import resolve_connection
 from .http import HttpApp, Router, body_size_limit
 from .invoker import Invoker
 from .loader import HTTP, QUEUE, TIMER, FunctionInfo, load_functions
-from .queues import QueueListener, QueueOutput, open_queue
+from .queues import RECEIVE_VISIBILITY_TIMEOUT, QueueListener, QueueOutput, open_queue
 from .timers import Schedule, TimerListener
 
 log = logging.getLogger("funchost")
@@ -49,7 +50,9 @@ class Host:
     set settings), ``on_ready`` once HTTP listens, ``after_stop`` when everything has stopped.
     ``port=0`` picks a free port; :attr:`port` holds the real one once started.
     ``max_request_body_bytes`` defaults to the app setting ``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT``
-    (100 MB without it), read once the settings are applied.
+    (100 MB without it), read once the settings are applied. ``message_lease_seconds`` is how long
+    a received queue message stays hidden before its renewal is due at half of it (Azure: 10
+    minutes, not configurable); tests shorten it to see renewals happen.
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class Host:
         bind: str = "127.0.0.1",
         grace_seconds: float = 30.0,
         max_request_body_bytes: int | None = None,
+        message_lease_seconds: float = RECEIVE_VISIBILITY_TIMEOUT,
         before_start: Sequence[Hook] = (),
         on_ready: Sequence[Hook] = (),
         after_stop: Sequence[Hook] = (),
@@ -69,6 +73,7 @@ class Host:
         self.bind = bind
         self.grace_seconds = grace_seconds
         self.max_request_body_bytes = max_request_body_bytes
+        self.message_lease_seconds = message_lease_seconds
         self.hooks = {
             "before_start": list(before_start),
             "on_ready": list(on_ready),
@@ -107,7 +112,7 @@ class Host:
             self._run_hooks("before_start")
             self.config = read_host_config(self.app_dir)
             self.functions = load_functions(self.app_dir, self.config.functions)
-            invoker = Invoker()
+            invoker = Invoker(timeout=self.config.function_timeout)
             router, listeners = self._build(invoker)
             body_limit = self.max_request_body_bytes or body_size_limit(os.environ)
             server = _Server(self._server_config(HttpApp(router, invoker, body_limit)))
@@ -154,26 +159,32 @@ class Host:
         """Route HTTP functions, make queue/timer listeners and output writers (settings resolved here)."""
         router = Router(self.config.route_prefix)
         listeners: list[Listener] = []
-        options = self.config.queues
         for info in self.functions:
-            trigger = info.trigger
-            for binding in info.outputs:
-                client = open_queue(resolve_connection(binding.connection), resolve(binding.queue_name))
-                info.writers[binding.name] = QueueOutput(client, options.message_encoding)
-            if info.kind == HTTP:
-                try:
-                    router.add(info)
-                except ValueError as exc:
-                    raise HostConfigError(f"function {info.name}: {exc}") from exc
-            elif info.kind == QUEUE:
-                connection, queue_name = resolve_connection(trigger.connection), resolve(trigger.queue_name)
-                poison = open_queue(connection, f"{queue_name}-poison")
-                listener = QueueListener(info, invoker, open_queue(connection, queue_name), poison, options)
-                listeners.append(listener.run)
-            elif info.kind == TIMER:
-                schedule = Schedule(resolve(trigger.schedule))
-                listeners.append(TimerListener(info, invoker, schedule, bool(trigger.run_on_startup)).run)
+            try:
+                listener = self._bind(info, invoker, router)
+            except (HostConfigError, ValueError) as exc:
+                # The Functions host names the function whose binding it cannot index.
+                raise HostConfigError(f"function {info.name}: {exc}") from exc
+            if listener is not None:
+                listeners.append(listener)
         return router, listeners
+
+    def _bind(self, info: FunctionInfo, invoker: Invoker, router: Router) -> Listener | None:
+        options, trigger = self.config.queues, info.trigger
+        for binding in info.outputs:
+            client = open_queue(resolve_connection(binding.connection), resolve(binding.queue_name))
+            info.writers[binding.name] = QueueOutput(client, options.message_encoding)
+        if info.kind == HTTP:
+            router.add(info)
+        elif info.kind == QUEUE:
+            connection, queue_name = resolve_connection(trigger.connection), resolve(trigger.queue_name)
+            poison = open_queue(connection, f"{queue_name}-poison")
+            client = open_queue(connection, queue_name)
+            return QueueListener(info, invoker, client, poison, options, self.message_lease_seconds).run
+        elif info.kind == TIMER:
+            schedule = Schedule(resolve(trigger.schedule))
+            return TimerListener(info, invoker, schedule, bool(trigger.run_on_startup)).run
+        return None
 
     def _server_config(self, app: HttpApp) -> uvicorn.Config:
         return uvicorn.Config(

@@ -5,11 +5,24 @@ Templates follow ASP.NET routing as far as apps here need it: ``{name}``, ``{nam
 ``guid``, ``double``, ``float``, ``decimal``. Matching ignores case; literal segments beat
 parameters, constrained parameters beat free ones. Auth levels are not enforced (neither does
 Core Tools locally): function keys are an Azure front-end concern.
+
+What the host itself answers carries no body, as the Functions host's do; the app's JSON error
+envelope is the app's business and never appears here:
+
+- no function for the path, or one for the path but not the method (also HEAD on a GET route):
+  404, empty body (azure-functions-host issue 10098, "Function app should return 405 for request
+  on known route but unsupported HTTP method", shows ``404 Not Found``, ``Content-Length: 0``;
+  issue 11625 the same for HEAD);
+- a body over ``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT``: 413, empty body, before the body is read
+  (the host's ASP.NET Core server refuses it as "Request body too large", azure-functions-host
+  issue 5614);
+- a function that raised, timed out, or returned something that is not an HTTP response: 500,
+  empty body, details only in the log (azure-functions-host issue 2706: an empty string with a
+  500 response code).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -110,7 +123,7 @@ def compile_template(template: str) -> tuple[re.Pattern[str], dict[str, str], tu
 
 
 class Router:
-    """Finds the function for a method and path; tells 404 from 405."""
+    """Finds the function for a method and path (none: the host answers 404)."""
 
     def __init__(self, route_prefix: str) -> None:
         self.route_prefix = route_prefix.strip("/")
@@ -127,23 +140,19 @@ class Router:
         self.routes.sort(key=lambda item: item.rank)
         return route
 
-    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | set[str]:
-        """The route and its parameters, or the set of allowed methods (empty: no route)."""
-        allowed: set[str] = set()
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route serving this method and path, and its parameters; ``None`` when there is none.
+
+        A route that matches the path but not the method is no match either: the Functions host
+        registers each function's methods as a routing constraint, so such a request is not found.
+        """
         for route in self.routes:
             found = route.pattern.match(path)
-            if found is None:
+            if found is None or (route.methods is not None and method.upper() not in route.methods):
                 continue
-            if route.methods is None or method.upper() in route.methods:
-                params = {key: value for key, value in found.groupdict().items() if value is not None}
-                return route, {**route.defaults, **params}
-            allowed |= route.methods
-        return allowed
-
-
-def error_body(code: str, message: str) -> bytes:
-    """The API's error shape: ``{"success": false, "error": {"code", "message"}}``."""
-    return json.dumps({"success": False, "error": {"code": code, "message": message}}).encode()
+            params = {key: value for key, value in found.groupdict().items() if value is not None}
+            return route, {**route.defaults, **params}
+        return None
 
 
 def encode_response(value: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -186,15 +195,9 @@ class HttpApp:
             return
         method, path = scope["method"], scope["path"]
         found = self.router.match(method, path)
-        if isinstance(found, set):
-            if not found:
-                await _reply(send, 404, error_body("not_found", f"No function answers {path}"))
-            else:
-                allow = ", ".join(sorted(found))
-                await _reply(
-                    send, 405, error_body("method_not_allowed", f"Use {allow}"), [(b"allow", allow.encode())]
-                )
-            log.info("%s %s -> %d (host)", method, path, 404 if not found else 405)
+        if found is None:
+            await _reply(send, 404)
+            log.info("%s %s -> 404 (host: no function for this method and path)", method, path)
             return
         route, route_params = found
         try:
@@ -202,9 +205,8 @@ class HttpApp:
         except _ClientGone:
             return
         if body is None:
-            message = f"Request body is larger than {self.max_body_bytes} bytes"
-            await _reply(send, 413, error_body("payload_too_large", message))
-            log.info("%s %s -> 413 (host)", method, path)
+            await _reply(send, 413)
+            log.info("%s %s -> 413 (host: body over %d bytes)", method, path, self.max_body_bytes)
             return
         request = _to_request(scope, body, route_params)
         outcome = await self.invoker.invoke(route.info, request, f"{method} {path}")
@@ -217,10 +219,8 @@ class HttpApp:
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": payload})
                 return
-        message = (
-            f"Function '{route.info.name}' failed (invocation {outcome.invocation_id}); see the host log"
-        )
-        await _reply(send, 500, error_body("internal_error", message))
+        await _reply(send, 500)
+        log.info("%s %s -> 500 (host: invocation %s failed)", method, path, outcome.invocation_id)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The request body, or ``None`` once it is known to exceed the limit."""
@@ -267,13 +267,7 @@ def _to_request(scope: Scope, body: bytes, route_params: dict[str, str]) -> func
     )
 
 
-async def _reply(
-    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        *(extra or []),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _reply(send: Send, status: int) -> None:
+    """An answer of the host's own: a status and no body."""
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})

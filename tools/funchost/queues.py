@@ -5,6 +5,16 @@ Per function one listener polls its queue (receive with a long visibility timeou
 deletes a message when the function succeeds, makes it visible again after ``visibilityTimeout``
 when it fails, and moves it to ``<queue>-poison`` once ``maxDequeueCount`` is used up. The storage
 SDK is synchronous here (no aiohttp), so its calls run in threads.
+
+While a function runs, its message stays hidden: the Functions queue listener receives messages
+with a 10-minute visibility timeout and renews it each time half of it has passed, for as long as
+the function runs (Microsoft.Azure.WebJobs.Extensions.Storage.Queues ``QueueListener``: "if the
+function runs longer than this, the invisibility will be updated on a timer periodically";
+``CreateUpdateMessageVisibilityTimer``: "Update a message's visibility when it is halfway to
+expiring"). Each renewal returns a new pop receipt, which the later delete or release must use
+(azure-sdk-for-net pull request 22569). A function that times out (host.json ``functionTimeout``)
+has failed like any other, so its message is released or poisoned by the same rule: the receive
+already counted the dequeue.
 """
 
 from __future__ import annotations
@@ -15,11 +25,12 @@ import binascii
 import contextlib
 import inspect
 import logging
+import math
 from collections.abc import Iterable
 from typing import Any
 
 import azure.functions as func
-from azure.core.exceptions import AzureError, ResourceExistsError
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError
 from azure.functions.queue import QueueMessage as FuncQueueMessage
 from azure.storage.queue import LinearRetry, QueueClient, QueueMessage
 
@@ -30,7 +41,10 @@ from .loader import FunctionInfo
 log = logging.getLogger("funchost")
 
 MIN_POLLING_INTERVAL = 0.1  # seconds, the real host's minimum
-RECEIVE_VISIBILITY_TIMEOUT = 600  # seconds a received message stays hidden while its function runs
+RECEIVE_VISIBILITY_TIMEOUT = 600  # seconds a received message stays hidden; renewed at half of it
+MIN_RENEWAL_RETRY = (
+    60.0  # seconds: a failed renewal is retried sooner, but not below this (or half the lease)
+)
 
 
 def encode(body: bytes, encoding: str) -> str:
@@ -110,12 +124,15 @@ class QueueListener:
         client: QueueClient,
         poison: QueueClient,
         options: QueueOptions,
+        lease_seconds: float = RECEIVE_VISIBILITY_TIMEOUT,
     ) -> None:
         self.info = info
         self.invoker = invoker
         self.client = client
         self.poison = poison
         self.options = options
+        self.lease_seconds = lease_seconds  # a test may shorten it to see renewals
+        self._lease_param = max(1, math.ceil(lease_seconds))  # the service takes whole seconds
         annotation = inspect.signature(info.func).parameters[info.trigger.name].annotation
         self._as = (
             "str" if annotation in (str, "str") else "bytes" if annotation in (bytes, "bytes") else "message"
@@ -159,7 +176,7 @@ class QueueListener:
     def _receive(self) -> list[QueueMessage]:
         size = self.options.batch_size
         pages = self.client.receive_messages(
-            messages_per_page=size, max_messages=size, visibility_timeout=RECEIVE_VISIBILITY_TIMEOUT
+            messages_per_page=size, max_messages=size, visibility_timeout=self._lease_param
         )
         return list(pages)
 
@@ -176,14 +193,53 @@ class QueueListener:
             self._log_poison(message, f"was dequeued {count} times")
             await self._settle(self._move_to_poison, message, body)
             return
-        outcome = await self.invoker.invoke(self.info, self._argument(message, body), detail)
-        if outcome.ok:
-            await self._settle(self._delete, message)
-        elif count >= self.options.max_dequeue_count:
-            self._log_poison(message, f"has reached MaxDequeueCount of {self.options.max_dequeue_count}")
-            await self._settle(self._move_to_poison, message, body)
-        else:
-            await self._settle(self._release, message, round(self.options.visibility_timeout))
+        lock, done = asyncio.Lock(), asyncio.Event()
+        renewal = asyncio.create_task(self._keep_hidden(message, lock, done))
+        try:
+            outcome = await self.invoker.invoke(self.info, self._argument(message, body), detail)
+            done.set()
+            async with lock:  # a renewal in flight changes the pop receipt: let it finish first
+                if outcome.ok:
+                    await self._settle(self._delete, message)
+                elif count >= self.options.max_dequeue_count:
+                    limit = self.options.max_dequeue_count
+                    self._log_poison(message, f"has reached MaxDequeueCount of {limit}")
+                    await self._settle(self._move_to_poison, message, body)
+                else:
+                    await self._settle(self._release, message, round(self.options.visibility_timeout))
+        finally:
+            done.set()
+            renewal.cancel()
+
+    async def _keep_hidden(self, message: QueueMessage, lock: asyncio.Lock, done: asyncio.Event) -> None:
+        """Extend the message's visibility at half the lease until ``done``, keeping the new pop receipt."""
+        interval = self.lease_seconds / 2
+        delay = interval
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), delay)
+            async with lock:
+                if done.is_set():
+                    return
+                try:
+                    receipt = await asyncio.to_thread(
+                        self.client.update_message,
+                        message.id,
+                        message.pop_receipt,
+                        visibility_timeout=self._lease_param,
+                    )
+                except AzureError as exc:
+                    queue_name = self.client.queue_name
+                    log.warning(
+                        "Message %s on %s: renewing its visibility failed: %s", message.id, queue_name, exc
+                    )
+                    if isinstance(exc, HttpResponseError) and exc.status_code in (400, 404):
+                        return  # deleted, or its pop receipt is stale: nothing left to renew
+                    delay = min(interval, MIN_RENEWAL_RETRY)
+                    continue
+                message.pop_receipt = receipt.pop_receipt
+                message.next_visible_on = receipt.next_visible_on
+                delay = interval
 
     def _argument(self, message: QueueMessage, body: bytes) -> Any:
         if self._as == "str":

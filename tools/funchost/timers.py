@@ -1,4 +1,4 @@
-"""Timer triggers: six-field NCRONTAB schedules (seconds first) or TimeSpan intervals, in UTC.
+"""Timer triggers: NCRONTAB schedules (seconds first), in UTC; TimeSpan schedules are refused.
 
 One listener per function runs its invocations one after another, so runs of the same timer
 never overlap (the real host holds a singleton lock); occurrences missed while a run lasts are
@@ -11,17 +11,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
+import re
 from collections.abc import Callable
 
 from azure.functions.timer import TimerRequest
-from croniter import croniter  # type: ignore[import-untyped]
 
-from .config import HostConfigError, parse_timespan
+from .config import HostConfigError
 from .invoker import Invoker
 from .loader import FunctionInfo
+from .ncrontab import CronSchedule, CrontabError
+
+log = logging.getLogger("funchost")
 
 PAST_DUE_TOLERANCE = 1.0  # seconds
 Clock = Callable[[], dt.datetime]
+# What .NET's TimeSpan.TryParse reads: [-]d or [-][d.]hh:mm[:ss[.fffffff]].
+_TIMESPAN = re.compile(r"\s*-?(?:\d+|(?:\d+\.)?\d+:\d+(?::\d+(?:\.\d+)?)?)\s*")
 
 
 def utc_now() -> dt.datetime:
@@ -30,28 +36,31 @@ def utc_now() -> dt.datetime:
 
 
 class Schedule:
-    """A timer schedule: NCRONTAB ``sec min hour day month weekday`` or a TimeSpan ``hh:mm:ss``."""
+    """A timer schedule: an NCRONTAB expression (see :mod:`.ncrontab`) evaluated in UTC.
+
+    The timer extension tries the expression as NCRONTAB first and then as a .NET TimeSpan
+    (``TimerSchedule.Create``). A TimeSpan ("00:05:00") is refused here: the Functions docs allow
+    it only on an App Service plan ("A TimeSpan can be used only for a function app that runs on an
+    App Service Plan", timer trigger reference), and this app runs on Flex Consumption.
+    """
 
     def __init__(self, expression: str) -> None:
         self.expression = expression.strip()
-        self.interval: dt.timedelta | None = None
-        if ":" in self.expression and " " not in self.expression:
-            self.interval = dt.timedelta(seconds=parse_timespan(self.expression))
-            if self.interval <= dt.timedelta(0):
-                raise HostConfigError(f"timer schedule {expression!r}: the interval must be positive")
-        elif len(self.expression.split()) != 6 or not croniter.is_valid(
-            self.expression, second_at_beginning=True
-        ):
-            raise HostConfigError(f"timer schedule {expression!r} is not a six-field NCRONTAB expression")
+        try:
+            self.cron = CronSchedule.parse(expression)
+        except CrontabError as exc:
+            if _TIMESPAN.fullmatch(expression):
+                raise HostConfigError(
+                    f"timer schedule {expression!r} is a TimeSpan; Flex Consumption runs only NCRONTAB "
+                    "schedules (TimeSpan needs an App Service plan): use six fields, e.g. '0 */5 * * * *'"
+                ) from exc
+            raise HostConfigError(
+                f"timer schedule {expression!r} is not a valid NCRONTAB expression: {exc}"
+            ) from exc
 
-    def next_after(self, moment: dt.datetime) -> dt.datetime:
-        """The first occurrence strictly after ``moment``."""
-        if self.interval is not None:
-            return moment + self.interval
-        following: dt.datetime = croniter(self.expression, moment, second_at_beginning=True).get_next(
-            dt.datetime
-        )
-        return following
+    def next_after(self, moment: dt.datetime) -> dt.datetime | None:
+        """The first occurrence strictly after ``moment``; ``None`` if the schedule never occurs."""
+        return self.cron.next_after(moment)
 
 
 class TimerListener:
@@ -79,6 +88,14 @@ class TimerListener:
         after = self.clock()
         while not stop.is_set():
             due = self.schedule.next_after(after)
+            if due is None:
+                log.warning(
+                    "Function %s: schedule '%s' has no future occurrence; it will not run",
+                    self.info.name,
+                    self.schedule.expression,
+                )
+                await stop.wait()
+                return
             while (remaining := (due - self.clock()).total_seconds()) > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), remaining)
@@ -92,9 +109,10 @@ class TimerListener:
             after = max(due, self.clock())
 
     async def _fire(self, due: dt.datetime, last: dt.datetime | None, *, past_due: bool, detail: str) -> None:
+        following = self.schedule.next_after(due)
         status = {
             "Last": last.isoformat() if last else None,
-            "Next": self.schedule.next_after(due).isoformat(),
+            "Next": following.isoformat() if following else None,
             "LastUpdated": self.clock().isoformat(),
         }
         request = TimerRequest(past_due=past_due, schedule_status=status, schedule={"AdjustForDST": True})

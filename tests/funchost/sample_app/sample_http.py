@@ -75,7 +75,9 @@ def slow(req: func.HttpRequest) -> func.HttpResponse:
     marker = req.params.get("marker")
     if marker:
         (Path(os.environ["SAMPLE_OUT_DIR"]) / marker).write_text("started")
-    time.sleep(float(req.params.get("seconds", "1")))
+    deadline = time.monotonic() + float(req.params.get("seconds", "1"))
+    while time.monotonic() < deadline:  # short sleeps: a worker restart can interrupt it in between
+        time.sleep(0.02)
     return _json({"start": started, "end": time.time()})
 
 

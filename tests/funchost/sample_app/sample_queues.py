@@ -53,8 +53,27 @@ def always_fails(msg: func.QueueMessage) -> None:
     raise ValueError("this function always fails")
 
 
+def _sleep(seconds: float) -> None:
+    """Sleep in short steps, so a worker restart (an exception raised in this thread) lands soon."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 @bp.queue_trigger(arg_name="text", queue_name="%SAMPLE_SLOW_QUEUE%", connection="AzureWebJobsStorage")
 def slow_queue(text: str) -> None:
     (_out() / "slow-started").write_text(text)
-    time.sleep(float(os.environ.get("SAMPLE_SLOW_SECONDS", "1")))
+    _sleep(float(os.environ.get("SAMPLE_SLOW_SECONDS", "1")))
     (_out() / "slow-done").write_text(text)
+
+
+@bp.queue_trigger(arg_name="msg", queue_name="%SAMPLE_HANG_QUEUE%", connection="SAMPLE_STORAGE")
+def runs_for(msg: func.QueueMessage) -> None:
+    """Runs for as many seconds as the message body says; records how each attempt ended."""
+    _record("runs-for-attempts", msg)
+    try:
+        _sleep(float(msg.get_body().decode()))
+    except BaseException:  # the host restarted the worker (functionTimeout): record it, then die
+        _record("runs-for-interrupted", msg)
+        raise
+    _record("runs-for-done", msg)
