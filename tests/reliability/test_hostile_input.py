@@ -147,11 +147,19 @@ def webhook(url: str) -> Callable[[World], Request]:
     return lambda w: upload([PDF], query={"webhook_url": url})
 
 
+# The Functions host answers what never reaches the app (no such route or method, a body over
+# its limit) itself, with a status and an empty body; tools/funchost/README.md cites why.
+HOST = "host"
+
+
 def check_error(answer: Answer, status: int | None = None, code: str | None = None) -> None:
     context = f"{answer.status} {answer.headers.get('content-type')}: {answer.body[:300]!r}"
     assert answer.status < 500, context
     if status is not None:
         assert answer.status == status, context
+    if code == HOST or (code is None and not answer.body and answer.status in (404, 413)):
+        assert answer.body == b"", context
+        return
     assert answer.headers.get("content-type", "").startswith("application/json"), context
     body = answer.json()
     assert body["success"] is False, context
@@ -296,7 +304,7 @@ TABLE = [
         "body-declared-over-host-limit",
         lambda w: Request("POST", reports_path(), {"X-API-Key": API_KEY, "Content-Length": str(200 * MB)}),
         413,
-        "payload_too_large",
+        HOST,
     ),
     # how it is sent
     Bad("json-body", raw_form(b'{"file": "JVBERi0xLjQ="}', "application/json"), 400, "missing_file"),
@@ -363,19 +371,17 @@ TABLE = [
     Bad(
         "get-on-upload-route",
         lambda w: Request("GET", reports_path(), {"X-API-Key": API_KEY}),
-        405,
-        "method_not_allowed",
+        404,
+        HOST,
     ),
     Bad(
         "delete-on-status-route",
         lambda w: Request("DELETE", status_path(w.own_job), {"X-API-Key": API_KEY}),
-        405,
-        "method_not_allowed",
+        404,
+        HOST,
     ),
-    Bad(
-        "unknown-route", lambda w: Request("GET", "/api/v1/reports", {"X-API-Key": API_KEY}), 404, "not_found"
-    ),
-    Bad("outside-the-api", lambda w: Request("GET", "/admin/../../etc/passwd", {}), 404, "not_found"),
+    Bad("unknown-route", lambda w: Request("GET", "/api/v1/reports", {"X-API-Key": API_KEY}), 404, HOST),
+    Bad("outside-the-api", lambda w: Request("GET", "/admin/../../etc/passwd", {}), 404, HOST),
     # whose job
     Bad("status-without-key", lambda w: get_status(w.own_job, key=None), 401, "missing_api_key"),
     Bad("status-bad-key", lambda w: get_status(w.own_job, key=wrong_secret(API_KEY)), 401, "invalid_api_key"),
@@ -583,7 +589,7 @@ def send_checked(world: World, request: Request) -> Answer:
     if answer.status >= 400:
         check_error(answer)
     # What the examples reached, for --hypothesis-show-statistics.
-    event(f"{answer.status} {answer.json()['error']['code'] if answer.status >= 400 else ''}")
+    event(f"{answer.status} {answer.json()['error']['code'] if answer.status >= 400 and answer.body else ''}")
     check_write(world, before, answer)
     return answer
 
@@ -593,7 +599,7 @@ def send_checked(world: World, request: Request) -> Answer:
 def test_generated_uploads_never_fail_the_server_or_write_partially(world: World, drawn: Drawn) -> None:
     answer = send_checked(world, drawn.request(world))
 
-    assert answer.status in (202, 400, 401, 404, 405, 413, 415), answer
+    assert answer.status in (202, 400, 401, 404, 413, 415), answer
 
 
 @HYPOTHESIS
@@ -609,7 +615,7 @@ def test_generated_job_requests_never_fail_the_server(world: World, drawn: Drawn
         assert request.method == "GET" and request.path == status_path(job_id)
         assert request.headers.get("X-API-Key") == owner_key[job_id]
     if drawn.job == "foreign" and drawn.key != "other":  # never shown to another tenant
-        assert answer.status in (401, 404, 405), answer
+        assert answer.status in (401, 404), answer
 
 
 @HYPOTHESIS
