@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from pymongo.database import Database
 
 from tests.support.gemini_stub import SAMPLE_REPORT
-from tools.dev import DEFAULT_DEV_API_KEY, DEV_PROJECT, DEV_TENANT
+from tools.dev.settings import DEFAULT_DEV_API_KEY, DEV_PROJECT, DEV_TENANT
 from tools.services import PROJECT_ROOT, free_port
 
 T = TypeVar("T")
@@ -230,7 +230,7 @@ def job_document(db: Database[dict[str, Any]], job_id: str) -> dict[str, Any] | 
 
 
 def webhook_secret(db: Database[dict[str, Any]]) -> str:
-    """The dev project's signing secret: ``tools.dev`` seeds the project without printing it."""
+    """The dev project's signing secret, read from the database (``tools.dev`` also prints it)."""
     project = db["projects"].find_one({"tenant_id": TENANT, "project_id": PROJECT})
     assert project is not None, "the dev project is not seeded"
     secret: str = project["webhook_secrets"][0]["secret"]

@@ -19,16 +19,15 @@ from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueServiceClient
 
 from lib.domain.errors import ConfigurationError
-from tools.dev import (
+from tools.dev.emulators import decide
+from tools.dev.launcher import greeting, warn_ignored_settings
+from tools.dev.settings import (
     DEFAULT_DEV_API_KEY,
     DevSettings,
     Emulators,
     check_settings,
-    decide,
-    greeting,
     is_development_storage,
     resolve_environment,
-    warn_ignored_settings,
 )
 from tools.services import (
     PROJECT_ROOT,
