@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 
 from lib.adapters.cursor_store import CursorStore
 from lib.adapters.delivery_store import DeliveryStore
+from lib.adapters.indexes import JOB_INDEXES, ensure_indexes
 from lib.adapters.isolated_parser import IsolatedParser, WorkLimits
 from lib.adapters.job_store import JobStore
 from lib.adapters.mongo_client import connect
 from lib.adapters.report_pipeline import PRELOAD, GroundedParser, ReportPipeline
+from lib.adapters.report_store import ReportStore
 from lib.adapters.storage import JobQueue, ReportBlobs, blob_service, queue_service
 from lib.adapters.tenant_store import TenantStore
 from lib.adapters.webhook_sender import WebhookSender, build_http_client
@@ -73,7 +75,7 @@ def build_context(
     db = mongo[settings.mongodb_database]
     jobs, tenants, deliveries = JobStore(db), TenantStore(db), DeliveryStore(db)
     try:
-        jobs.ensure_indexes()
+        ensure_indexes(db, JOB_INDEXES)
         tenants.ensure_indexes()
     except Exception:
         mongo.close()
@@ -83,6 +85,7 @@ def build_context(
     return Context(
         settings=settings,
         jobs=jobs,
+        reports=ReportStore(db),
         deliveries=deliveries,
         tenants=tenants,
         cursors=CursorStore(db),
@@ -98,7 +101,7 @@ def build_context(
         clock=utc_now,
         rng=random.Random(),  # noqa: S311 - backoff jitter, not security
         worker_id=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
-        mongo=mongo,
+        closers=(mongo.close,),
     )
 
 

@@ -8,6 +8,8 @@
     python -m tools.admin rotate-webhook-secret tenant-001 project-001 --overlap-hours 24
     python -m tools.admin set-webhook-payload tenant-001 project-001 thin
     python -m tools.admin set-output-policy tenant-001 project-001 --ungrounded drop --mixed-patient fail
+    python -m tools.admin set-ai-model discharge-v2 --model gemini-3.5-pro --prompt-file prompt.txt
+    python -m tools.admin assign-ai-model tenant-001 project-001 discharge-v2   # or --default
     python -m tools.admin bootstrap tenant-001 project-001  # tenant, project and key at once
     python -m tools.admin delete-tenant tenant-001 --yes  # revoke its keys, purge all its data
 
@@ -25,10 +27,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from lib.adapters.tenant_store import AlreadyExists
 from lib.bootstrap import context
-from lib.domain.errors import ServiceError
+from lib.domain.errors import InvalidRequest, ServiceError
 from lib.domain.output_policy import MixedPatientPolicy, UngroundedPolicy
+from lib.domain.tenants import AlreadyExists
 from lib.domain.webhooks import PayloadMode
 from lib.services import admin, purge
 
@@ -40,6 +42,14 @@ def load_local_settings(path: Path = SETTINGS_FILE) -> None:
     if path.exists():
         for name, value in json.loads(path.read_text()).get("Values", {}).items():
             os.environ.setdefault(name, str(value))
+
+
+def read_prompt(path: Path) -> str:
+    """The prompt file's text; :class:`InvalidRequest` when it cannot be read as UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"cannot read the prompt file {path}: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     output.add_argument("--ungrounded", choices=[p.value for p in UngroundedPolicy])
     output.add_argument("--mixed-patient", choices=[p.value for p in MixedPatientPolicy])
     output.add_argument("--fhir-webhooks", choices=["on", "off"])
+    model = commands.add_parser(
+        "set-ai-model", help="create or replace an ai_models entry: Gemini model and/or prompt"
+    )
+    model.add_argument("model_id")
+    model.add_argument("--model", help="Gemini model name (default: GEMINI_MODEL)")
+    model.add_argument("--prompt-file", type=Path, help="UTF-8 text file with the prompt (default: built-in)")
+    assign = commands.add_parser("assign-ai-model", help="make a project parse with an ai_models entry")
+    assign.add_argument("tenant_id")
+    assign.add_argument("project_id")
+    which = assign.add_mutually_exclusive_group(required=True)
+    which.add_argument("model_id", nargs="?")
+    which.add_argument("--default", action="store_true", help="back to GEMINI_MODEL and the built-in prompt")
     both = commands.add_parser("bootstrap", help="tenant + project + key in one go (existing ones are kept)")
     both.add_argument("tenant_id")
     both.add_argument("project_id")
@@ -134,6 +156,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"project {args.project_id}: ungrounded facts {policy.ungrounded.value}, mixed patients "
                 f"{policy.mixed_patient.value}, FHIR in webhooks {'on' if policy.fhir_in_webhooks else 'off'}"
             )
+        elif args.command == "set-ai-model":
+            prompt = read_prompt(args.prompt_file) if args.prompt_file else None
+            entry = admin.set_ai_model(ctx, args.model_id, model=args.model, prompt=prompt)
+            print(
+                f"ai model {entry.model_id}: model {entry.model or '(default)'}, "
+                f"prompt {f'{len(entry.prompt)} characters' if entry.prompt else '(default)'}"
+            )
+        elif args.command == "assign-ai-model":
+            admin.assign_ai_model(
+                ctx, args.tenant_id, args.project_id, None if args.default else args.model_id
+            )
+            print(f"project {args.project_id}: ai model {'(default)' if args.default else args.model_id}")
         elif args.command == "delete-tenant":
             purged = purge.delete_tenant(ctx, args.tenant_id)
             print(f"tenant {args.tenant_id} deleted: {purged.jobs} job(s) and {purged.blobs} file(s) purged")

@@ -1,35 +1,118 @@
 """Webhook deliveries in MongoDB: the ``webhook`` field of a job in ``parsing_jobs``.
 
-Each write is conditional on the delivery's ``message_id`` (and state), so a message
-of a replaced delivery, or a duplicate message, changes nothing.
+The transitions are the domain's (:mod:`lib.domain.webhooks`); :meth:`DeliveryStore.apply`
+writes one as a single conditional ``find_one_and_update`` whose filter is the
+change's :class:`~lib.domain.webhooks.DeliveryExpect`, so a message of a replaced
+delivery, a duplicate message or a second worker changes nothing. The job store
+embeds the delivery with :func:`delivery_to_doc` / :func:`delivery_from_doc`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from lib.adapters.mongo_client import from_fields, mongo_call
+from lib.adapters.indexes import JOBS
+from lib.adapters.mongo_client import mongo_call
 from lib.domain.jobs import JobStatus
-from lib.domain.webhooks import DeliveryAttempt, WebhookDelivery, WebhookState
+from lib.domain.webhooks import DeliveryAttempt, DeliveryChange, DeliveryExpect, WebhookDelivery, WebhookState
 
 Document = dict[str, Any]
 
+_FINAL = [JobStatus.COMPLETED.value, JobStatus.FAILED.value]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _AttemptDoc(_Doc):
+    number: int
+    at: datetime
+    outcome: str
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int = 0
+
+
+class _DeliveryDoc(_Doc):
+    """The ``webhook`` sub-document; unknown fields (a newer version's) are ignored on read."""
+
+    message_id: str
+    event: str
+    state: WebhookState
+    created_at: datetime
+    attempts: int = 0
+    message_sent: bool = False
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    history: list[_AttemptDoc] = []
+
+
+def delivery_to_doc(delivery: WebhookDelivery) -> Document:
+    """A delivery as stored in the job's ``webhook`` field."""
+    return _DeliveryDoc.model_validate(delivery, from_attributes=True).model_dump(mode="python") | {
+        "state": delivery.state.value
+    }
+
+
+def delivery_from_doc(doc: Document) -> WebhookDelivery:
+    """The inverse of :func:`delivery_to_doc`."""
+    stored = _DeliveryDoc.model_validate(doc)
+    return WebhookDelivery(
+        **stored.model_dump(exclude={"history"}),
+        history=tuple(DeliveryAttempt(**item.model_dump()) for item in stored.history),
+    )
+
+
+def _filter(job_id: str, expect: DeliveryExpect) -> Document:
+    query: Document = {"_id": job_id}
+    if expect.job_ended:
+        query |= {"status": {"$in": _FINAL}, "webhook_url": {"$ne": None}}
+    if expect.message_id is not None:
+        query["webhook.message_id"] = expect.message_id
+    if expect.state is not None:
+        query["webhook.state"] = expect.state.value
+    if expect.attempts is not None:
+        query["webhook.attempts"] = expect.attempts
+    return query
+
 
 class DeliveryStore:
-    """Bookkeeping of webhook deliveries; the job's own fields are the job store's."""
+    """The :class:`lib.ports.webhooks.Deliveries` port on MongoDB; the job's own fields are the job store's."""
 
     def __init__(self, db: Database[Document]) -> None:
-        self._jobs = db["parsing_jobs"]
+        self._jobs = db[JOBS]
+
+    def apply(self, job_id: str, change: DeliveryChange) -> WebhookDelivery | None:
+        """Write ``change`` if the stored job meets its condition; the delivery after it, or ``None``."""
+        doc = delivery_to_doc(change.delivery)
+        update = (
+            {"webhook": doc}
+            if change.replaces
+            else {f"webhook.{name}": doc[name] for name in sorted(change.fields)}
+        )
+        stored = mongo_call(
+            lambda: self._jobs.find_one_and_update(
+                _filter(job_id, change.expect),
+                {"$set": update},
+                projection={"webhook": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+        )
+        if stored is None or not stored.get("webhook"):
+            return None
+        return delivery_from_doc(stored["webhook"])
 
     def mark_sent(self, job_id: str, message_id: str) -> None:
         """Record that the delivery's queue message went out."""
         mongo_call(
             lambda: self._jobs.update_one(
-                {"_id": job_id, "webhook.message_id": message_id}, {"$set": {"webhook.message_sent": True}}
+                _filter(job_id, DeliveryExpect(message_id, None)), {"$set": {"webhook.message_sent": True}}
             )
         )
 
@@ -37,102 +120,6 @@ class DeliveryStore:
         """Make a pending delivery due at ``due`` (its message is being sent again)."""
         mongo_call(
             lambda: self._jobs.update_one(
-                {
-                    "_id": job_id,
-                    "webhook.message_id": message_id,
-                    "webhook.state": WebhookState.PENDING.value,
-                },
-                {"$set": {"webhook.next_attempt_at": due}},
+                _filter(job_id, DeliveryExpect(message_id)), {"$set": {"webhook.next_attempt_at": due}}
             )
         )
-
-    def start_attempt(self, job_id: str, message_id: str, attempts: int, due_if_lost: datetime) -> bool:
-        """Count an attempt before making it; ``False`` if another worker already did.
-
-        ``due_if_lost`` is when the sweeper should consider this attempt's worker dead.
-        """
-        result = mongo_call(
-            lambda: self._jobs.update_one(
-                {
-                    "_id": job_id,
-                    "webhook.message_id": message_id,
-                    "webhook.state": WebhookState.PENDING.value,
-                    "webhook.attempts": attempts,
-                },
-                {"$set": {"webhook.attempts": attempts + 1, "webhook.next_attempt_at": due_if_lost}},
-            )
-        )
-        return result.matched_count == 1
-
-    def record(
-        self,
-        job_id: str,
-        message_id: str,
-        attempt: DeliveryAttempt,
-        state: WebhookState,
-        next_attempt_at: datetime | None,
-    ) -> None:
-        """Record an attempt's result and where the delivery goes next."""
-        update: Document = {
-            "webhook.state": state.value,
-            "webhook.next_attempt_at": next_attempt_at,
-            "webhook.message_sent": state is not WebhookState.PENDING,
-        }
-        if state is WebhookState.DELIVERED:
-            update["webhook.delivered_at"] = attempt.at
-        mongo_call(
-            lambda: self._jobs.update_one(
-                {"_id": job_id, "webhook.message_id": message_id},
-                {"$set": update, "$push": {"webhook.history": asdict(attempt)}},
-            )
-        )
-
-    def fail(self, job_id: str, message_id: str) -> bool:
-        """End a pending delivery as failed (its message was poisoned); ``False`` if it had ended."""
-        result = mongo_call(
-            lambda: self._jobs.update_one(
-                {
-                    "_id": job_id,
-                    "webhook.message_id": message_id,
-                    "webhook.state": WebhookState.PENDING.value,
-                },
-                {"$set": {"webhook.state": WebhookState.FAILED.value, "webhook.next_attempt_at": None}},
-            )
-        )
-        return result.matched_count == 1
-
-    def replace(self, job_id: str, delivery: WebhookDelivery) -> bool:
-        """Start a fresh delivery of an ended job's notification (a redelivery)."""
-        result = mongo_call(
-            lambda: self._jobs.update_one(
-                {
-                    "_id": job_id,
-                    "status": {"$in": [JobStatus.COMPLETED.value, JobStatus.FAILED.value]},
-                    "webhook_url": {"$ne": None},
-                },
-                {"$set": {"webhook": delivery_to_doc(delivery)}},
-            )
-        )
-        return result.matched_count == 1
-
-
-def delivery_to_doc(delivery: WebhookDelivery) -> Document:
-    """A delivery as stored in the job's ``webhook`` field."""
-    doc = asdict(delivery)
-    doc["state"] = delivery.state.value
-    return doc
-
-
-def delivery_from_doc(doc: Document) -> WebhookDelivery:
-    """The inverse of :func:`delivery_to_doc`."""
-    return WebhookDelivery(
-        message_id=doc["message_id"],
-        event=doc["event"],
-        state=WebhookState(doc["state"]),
-        created_at=doc["created_at"],
-        attempts=doc.get("attempts", 0),
-        message_sent=doc.get("message_sent", False),
-        next_attempt_at=doc.get("next_attempt_at"),
-        delivered_at=doc.get("delivered_at"),
-        history=tuple(from_fields(DeliveryAttempt, item) for item in doc.get("history", [])),
-    )

@@ -277,10 +277,6 @@ class GeminiReportParser:
         # vertexai=False: GOOGLE_GENAI_USE_VERTEXAI in the environment must not switch APIs.
         return genai.Client(vertexai=False, api_key=api_key, http_options=http_options)
 
-    @property
-    def default_model(self) -> str:
-        return self._default_model
-
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client.close()

@@ -9,10 +9,8 @@ times, before giving up with :class:`DependencyThrottled`.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -40,15 +38,6 @@ WAIT_INITIAL_SECONDS = 0.05
 WAIT_MAX_SECONDS = 2.0
 
 
-def from_fields(cls: type[T], doc: dict[str, Any]) -> T:
-    """Build a dataclass from a stored sub-document, ignoring fields it does not know.
-
-    A document written by a newer (or older) version of the app stays readable.
-    """
-    names = {item.name for item in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{key: value for key, value in doc.items() if key in names})
-
-
 def connect(uri: str, timeout_ms: int) -> MongoClient[dict[str, Any]]:
     """A client that connects on first use; ``timeout_ms`` bounds every operation."""
     return MongoClient(
@@ -71,9 +60,23 @@ def retry_after_seconds(exc: OperationFailure) -> float | None:
 
 
 def _throttle_backoff(exc: Exception) -> bool | float:
+    """Retry throttling only, after the server's hint when it gives one (never longer than the cap)."""
     if isinstance(exc, OperationFailure) and exc.code == THROTTLED:
-        return retry_after_seconds(exc) or True
+        hint = retry_after_seconds(exc)
+        return min(hint, WAIT_MAX_SECONDS) if hint else True
     return False
+
+
+@stamina.retry(
+    on=_throttle_backoff,
+    attempts=THROTTLE_ATTEMPTS,
+    timeout=THROTTLE_BUDGET_SECONDS,
+    wait_initial=WAIT_INITIAL_SECONDS,
+    wait_max=WAIT_MAX_SECONDS,
+    wait_jitter=0.1,
+)
+def _call(operation: Callable[[], T]) -> T:
+    return operation()
 
 
 def mongo_call(operation: Callable[[], T]) -> T:
@@ -82,19 +85,9 @@ def mongo_call(operation: Callable[[], T]) -> T:
     Raises :class:`DependencyThrottled` when throttling outlasts the retries and
     :class:`DependencyUnavailable` when the server cannot be reached or times out.
     Other :class:`OperationFailure` (a duplicate key, say) reach the caller as they are.
-
-    The first try is a plain call: a retry context costs tens of microseconds, which
-    adds up on hot read paths, and only a throttled call needs one.
     """
     try:
-        try:
-            return operation()
-        except OperationFailure as exc:
-            if exc.code != THROTTLED:
-                raise
-            first_wait = min(retry_after_seconds(exc) or WAIT_INITIAL_SECONDS, WAIT_MAX_SECONDS)
-        time.sleep(first_wait)
-        return _retry_throttled(operation, THROTTLE_ATTEMPTS - 1)
+        return _call(operation)
     # Time-outs are OperationFailures too, so they are matched first.
     except _UNAVAILABLE as exc:
         log.warning("MongoDB unavailable: %s", type(exc).__name__)
@@ -104,18 +97,3 @@ def mongo_call(operation: Callable[[], T]) -> T:
             log.warning("MongoDB kept throttling after %d attempts", THROTTLE_ATTEMPTS)
             raise DependencyThrottled("mongodb", retry_after_seconds(exc)) from exc
         raise
-
-
-def _retry_throttled(operation: Callable[[], T], attempts: int) -> T:
-    """Try again after a throttling answer (waited for already), honouring each later hint."""
-    for attempt in stamina.retry_context(
-        on=_throttle_backoff,
-        attempts=attempts,
-        timeout=THROTTLE_BUDGET_SECONDS,
-        wait_initial=WAIT_INITIAL_SECONDS,
-        wait_max=WAIT_MAX_SECONDS,
-        wait_jitter=0.1,
-    ):
-        with attempt:
-            return operation()
-    raise AssertionError("unreachable: retry_context always yields at least once")

@@ -1,24 +1,29 @@
 """``tenants``, ``projects`` and ``ai_models`` in MongoDB: who may call, and how a project parses.
 
 API keys live inside their tenant's document as ``{key_id, secret_sha256,
-created_at, revoked_at}``; the plaintext is never stored.
+created_at, revoked_at}``; the plaintext is never stored. The values and rules are
+:mod:`lib.domain.tenants`'; this module maps documents (pydantic) and writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pydantic import BaseModel, ConfigDict
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from lib.adapters.job_store import IndexPlan, ensure_indexes
-from lib.adapters.mongo_client import from_fields, mongo_call
+from lib.adapters.indexes import IndexPlan, ensure_indexes
+from lib.adapters.mongo_client import mongo_call
 from lib.domain.api_keys import IssuedKey
 from lib.domain.output_policy import MixedPatientPolicy, OutputPolicy, UngroundedPolicy
+from lib.domain.tenants import AiModel, AlreadyExists, Project, SecretRotation, StoredKey, WebhookSecret
 from lib.domain.webhooks import PayloadMode
+
+# Re-exported: callers that only catch the error import it from here.
+__all__ = ["AI_MODELS", "PROJECTS", "TENANTS", "AlreadyExists", "TenantStore"]
 
 Document = dict[str, Any]
 
@@ -32,61 +37,64 @@ _INDEXES: IndexPlan = {
 }
 
 
-@dataclass(frozen=True)
-class StoredKey:
-    """The stored half of an API key and the tenant it belongs to."""
-
-    tenant_id: str
-    key_id: str
-    secret_sha256: str
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-@dataclass(frozen=True)
-class WebhookSecret:
-    """A project's webhook signing secret (``whsec_...``); an old one expires after rotation."""
-
+class _SecretDoc(_Doc):
     secret: str
     created_at: datetime
     expires_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Project:
-    """A tenant's project; ``ai_model_id`` points into ``ai_models`` when set.
-
-    Webhook secrets are kept in clear: signing needs them. The newest comes first.
-    """
+class _ProjectDoc(_Doc):
+    """A ``projects`` document; the output policy's fields sit at the top level."""
 
     tenant_id: str
     project_id: str
-    name: str
+    name: str = ""
     ai_model_id: str | None = None
-    webhook_secrets: tuple[WebhookSecret, ...] = ()
+    webhook_secrets: list[_SecretDoc] = []
     webhook_payload: PayloadMode = PayloadMode.FULL
-    output: OutputPolicy = field(default_factory=OutputPolicy)
+    ungrounded: UngroundedPolicy = UngroundedPolicy.FLAG
+    mixed_patient: MixedPatientPolicy = MixedPatientPolicy.WARN
+    fhir_in_webhooks: bool = False
 
-    def signing_secrets(self, now: datetime) -> list[str]:
-        """The secrets to sign with now: every one not yet expired (two during a rotation)."""
-        return [
-            item.secret for item in self.webhook_secrets if item.expires_at is None or item.expires_at > now
-        ]
-
-
-@dataclass(frozen=True)
-class AiModel:
-    """Which Gemini model and prompt a project uses; ``None`` fields mean the defaults."""
-
-    model_id: str
-    model: str | None
-    prompt: str | None
+    def to_project(self) -> Project:
+        return Project(
+            tenant_id=self.tenant_id,
+            project_id=self.project_id,
+            name=self.name,
+            ai_model_id=self.ai_model_id,
+            webhook_secrets=tuple(WebhookSecret(**item.model_dump()) for item in self.webhook_secrets),
+            webhook_payload=self.webhook_payload,
+            output=OutputPolicy(self.ungrounded, self.mixed_patient, self.fhir_in_webhooks),
+        )
 
 
-class AlreadyExists(Exception):
-    """Raised by the admin operations when the tenant or project id is taken."""
+class _AiModelDoc(_Doc):
+    model_config = ConfigDict(extra="ignore", frozen=True, protected_namespaces=())
+
+    id: str
+    model: str | None = None
+    prompt: str | None = None
+
+
+def _secrets_doc(secrets: tuple[WebhookSecret, ...]) -> list[Document]:
+    # Field order matters: the rotation's condition compares the stored array as a whole.
+    return [_SecretDoc(**vars(item)).model_dump() for item in secrets]
+
+
+def _policy_doc(policy: OutputPolicy) -> Document:
+    return {
+        "ungrounded": policy.ungrounded.value,
+        "mixed_patient": policy.mixed_patient.value,
+        "fhir_in_webhooks": policy.fhir_in_webhooks,
+    }
 
 
 class TenantStore:
-    """Reads for authentication and project lookup, writes for the admin command."""
+    """The :class:`lib.ports.tenants.Tenants` port on MongoDB."""
 
     def __init__(self, db: Database[Document]) -> None:
         self._db = db
@@ -108,33 +116,26 @@ class TenantStore:
                 return StoredKey(doc["_id"], key_id, key["secret_sha256"])
         return None
 
+    def key_registered(self, key_id: str) -> bool:
+        """Whether a key with this id was ever stored, active or revoked."""
+        return mongo_call(lambda: self._tenants.count_documents({"api_keys.key_id": key_id}, limit=1)) == 1
+
+    def tenant_exists(self, tenant_id: str) -> bool:
+        """Whether the tenant is registered."""
+        return mongo_call(lambda: self._tenants.count_documents({"_id": tenant_id}, limit=1)) == 1
+
     def get_project(self, tenant_id: str, project_id: str) -> Project | None:
         """The project, or ``None`` when the tenant has no such project."""
         doc = mongo_call(lambda: self._projects.find_one({"tenant_id": tenant_id, "project_id": project_id}))
-        if doc is None:
-            return None
-        return Project(
-            tenant_id=doc["tenant_id"],
-            project_id=doc["project_id"],
-            name=doc.get("name", ""),
-            ai_model_id=doc.get("ai_model_id"),
-            webhook_secrets=tuple(
-                from_fields(WebhookSecret, item) for item in doc.get("webhook_secrets", [])
-            ),
-            webhook_payload=PayloadMode(doc.get("webhook_payload", PayloadMode.FULL.value)),
-            output=OutputPolicy(
-                ungrounded=UngroundedPolicy(doc.get("ungrounded", UngroundedPolicy.FLAG.value)),
-                mixed_patient=MixedPatientPolicy(doc.get("mixed_patient", MixedPatientPolicy.WARN.value)),
-                fhir_in_webhooks=bool(doc.get("fhir_in_webhooks", False)),
-            ),
-        )
+        return None if doc is None else _ProjectDoc.model_validate(doc).to_project()
 
     def get_ai_model(self, model_id: str) -> AiModel | None:
         """The ``ai_models`` entry, or ``None``."""
         doc = mongo_call(lambda: self._models.find_one({"_id": model_id}))
         if doc is None:
             return None
-        return AiModel(doc["_id"], doc.get("model"), doc.get("prompt"))
+        entry = _AiModelDoc.model_validate({**doc, "id": doc["_id"]})
+        return AiModel(entry.id, entry.model, entry.prompt)
 
     # -- administration ---------------------------------------------------------------------
 
@@ -156,8 +157,9 @@ class TenantStore:
             "project_id": project.project_id,
             "name": project.name,
             "ai_model_id": project.ai_model_id,
-            "webhook_secrets": [asdict(item) for item in project.webhook_secrets],
+            "webhook_secrets": _secrets_doc(project.webhook_secrets),
             "webhook_payload": project.webhook_payload.value,
+            **_policy_doc(project.output),
             "created_at": now,
         }
         try:
@@ -165,52 +167,43 @@ class TenantStore:
         except DuplicateKeyError as exc:
             raise AlreadyExists(f"project {project.project_id} already exists") from exc
 
-    def rotate_webhook_secret(
-        self, tenant_id: str, project_id: str, new: WebhookSecret, old_expire_at: datetime
-    ) -> bool:
-        """Put ``new`` first; secrets without an expiry get ``old_expire_at``. ``False`` if no project."""
-        project = self.get_project(tenant_id, project_id)
-        if project is None:
-            return False
-        kept = [
-            WebhookSecret(item.secret, item.created_at, item.expires_at or old_expire_at)
-            for item in project.webhook_secrets
-            if item.expires_at is None or item.expires_at > new.created_at
-        ]
-        secrets = [asdict(item) for item in (new, *kept)]
+    def apply_rotation(self, tenant_id: str, project_id: str, rotation: SecretRotation) -> bool:
+        """Store the rotation's secrets, if the project still has the ones it was computed from.
+
+        One conditional write: the filter holds the whole secret array as it was read.
+        """
+        expected: Document = (
+            {"webhook_secrets": _secrets_doc(rotation.expected)}
+            if rotation.expected
+            else {"$or": [{"webhook_secrets": {"$exists": False}}, {"webhook_secrets": {"$size": 0}}]}
+        )
         result = mongo_call(
             lambda: self._projects.update_one(
-                {"tenant_id": tenant_id, "project_id": project_id}, {"$set": {"webhook_secrets": secrets}}
+                {"tenant_id": tenant_id, "project_id": project_id, **expected},
+                {"$set": {"webhook_secrets": _secrets_doc(rotation.secrets)}},
             )
         )
         return result.matched_count == 1
 
     def set_webhook_payload(self, tenant_id: str, project_id: str, mode: PayloadMode) -> bool:
         """Choose full or thin webhook bodies for a project; ``False`` if no such project."""
-        result = mongo_call(
-            lambda: self._projects.update_one(
-                {"tenant_id": tenant_id, "project_id": project_id}, {"$set": {"webhook_payload": mode.value}}
-            )
-        )
-        return result.matched_count == 1
+        return self._set_project(tenant_id, project_id, {"webhook_payload": mode.value})
 
     def set_output_policy(self, tenant_id: str, project_id: str, policy: OutputPolicy) -> bool:
         """Store a project's output choices; ``False`` if no such project."""
-        fields = {
-            "ungrounded": policy.ungrounded.value,
-            "mixed_patient": policy.mixed_patient.value,
-            "fhir_in_webhooks": policy.fhir_in_webhooks,
-        }
-        result = mongo_call(
-            lambda: self._projects.update_one(
-                {"tenant_id": tenant_id, "project_id": project_id}, {"$set": fields}
+        return self._set_project(tenant_id, project_id, _policy_doc(policy))
+
+    def set_project_ai_model(self, tenant_id: str, project_id: str, model_id: str | None) -> bool:
+        """Point a project at an ``ai_models`` entry (``None``: the defaults); ``False`` if no such project."""
+        return self._set_project(tenant_id, project_id, {"ai_model_id": model_id})
+
+    def put_ai_model(self, model: AiModel) -> None:
+        """Create or replace an ``ai_models`` entry."""
+        mongo_call(
+            lambda: self._models.replace_one(
+                {"_id": model.model_id}, {"model": model.model, "prompt": model.prompt}, upsert=True
             )
         )
-        return result.matched_count == 1
-
-    def tenant_exists(self, tenant_id: str) -> bool:
-        """Whether the tenant is registered."""
-        return mongo_call(lambda: self._tenants.count_documents({"_id": tenant_id}, limit=1)) == 1
 
     def add_key(self, tenant_id: str, key: IssuedKey, now: datetime) -> bool:
         """Store a new key's hash for the tenant; ``False`` if the tenant does not exist."""
@@ -238,35 +231,34 @@ class TenantStore:
         )
         return result.modified_count == 1
 
-    def key_registered(self, key_id: str) -> bool:
-        """Whether a key with this id was ever stored, active or revoked."""
-        return mongo_call(lambda: self._tenants.count_documents({"api_keys.key_id": key_id}, limit=1)) == 1
-
     def begin_deletion(self, tenant_id: str, now: datetime) -> list[str] | None:
         """Revoke every key of the tenant and mark it as being deleted; its key ids, or ``None``.
 
-        A key added at the same moment may be dropped by this write: it never becomes usable.
+        One write: keys already revoked keep their time, and a key added meanwhile is
+        revoked too.
         """
-        doc = mongo_call(lambda: self._tenants.find_one({"_id": tenant_id}, {"api_keys": 1}))
-        if doc is None:
-            return None
-        keys = [{**key, "revoked_at": key.get("revoked_at") or now} for key in doc.get("api_keys", [])]
-        mongo_call(
-            lambda: self._tenants.update_one(
-                {"_id": tenant_id}, {"$set": {"api_keys": keys, "deleting_at": now}}
+        doc = mongo_call(
+            lambda: self._tenants.find_one_and_update(
+                {"_id": tenant_id},
+                {"$set": {"api_keys.$[active].revoked_at": now, "deleting_at": now}},
+                array_filters=[{"active.revoked_at": None}],
+                projection={"api_keys.key_id": 1},
+                return_document=ReturnDocument.AFTER,
             )
         )
-        return [key["key_id"] for key in keys]
+        if doc is None:
+            return None
+        return [key["key_id"] for key in doc.get("api_keys", [])]
 
     def delete_tenant(self, tenant_id: str) -> None:
         """Remove the tenant's projects, then the tenant with its (revoked) keys."""
         mongo_call(lambda: self._projects.delete_many({"tenant_id": tenant_id}))
         mongo_call(lambda: self._tenants.delete_one({"_id": tenant_id}))
 
-    def put_ai_model(self, model: AiModel) -> None:
-        """Create or replace an ``ai_models`` entry."""
-        mongo_call(
-            lambda: self._models.replace_one(
-                {"_id": model.model_id}, {"model": model.model, "prompt": model.prompt}, upsert=True
+    def _set_project(self, tenant_id: str, project_id: str, fields: Document) -> bool:
+        result = mongo_call(
+            lambda: self._projects.update_one(
+                {"tenant_id": tenant_id, "project_id": project_id}, {"$set": fields}
             )
         )
+        return result.matched_count == 1

@@ -1,4 +1,4 @@
-"""Parsing jobs: their states, the transitions between them, and their retry policy.
+"""Parsing jobs: their states, the allowed transitions, and the job record itself.
 
 ::
 
@@ -6,21 +6,27 @@
        ^                  |  \\--permanent error, or attempts exhausted--> failed
        |--transient error, attempts left (re-enqueued with backoff)--/
     processing with an expired lease --claim again (takeover)--> processing
-    pending --poison message / deadline--> failed
+    processing with an expired lease --sweeper--> pending (failed on its last attempt)
+    pending/processing --deadline--> failed; pending or abandoned --poison message--> failed
 
-The store applies each transition as one conditional update whose filter names
-the states it may start from (:data:`ALLOWED`), so two workers can never both own
-a job and a duplicate queue message changes nothing.
+Each transition (:mod:`lib.domain.job_transitions`) is a pure function from a job
+to a :class:`Change`: the job as it will be, the fields that change, and what the
+stored job must still be (:class:`Expect`). The store applies it as one conditional
+write, so two workers can never both own a job and a duplicate queue message
+changes nothing.
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
+from lib.domain.parsing import TokenUsage
 from lib.domain.webhooks import WebhookDelivery
+
+#: Tolerated difference between the clocks of the workers (and the queue's delays).
+CLOCK_SLACK = timedelta(seconds=5)
 
 
 class JobStatus(str, Enum):
@@ -46,11 +52,6 @@ ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.COMPLETED: frozenset(),
     JobStatus.FAILED: frozenset(),
 }
-
-
-def sources_of(target: JobStatus) -> tuple[JobStatus, ...]:
-    """The states from which ``target`` may be reached, for a conditional update's filter."""
-    return tuple(state for state, targets in ALLOWED.items() if target in targets)
 
 
 class AttemptOutcome(str, Enum):
@@ -106,7 +107,10 @@ class Lease:
 
 @dataclass(frozen=True)
 class Job:
-    """A parsing job as stored in ``parsing_jobs``."""
+    """A parsing job as stored in ``parsing_jobs``.
+
+    ``usage`` and ``parse_ms`` are what the completing attempt's parse cost.
+    """
 
     id: str
     report_id: str
@@ -128,6 +132,8 @@ class Job:
     error: JobError | None = None
     history: tuple[Attempt, ...] = field(default_factory=tuple)
     model: str | None = None
+    usage: TokenUsage | None = None
+    parse_ms: int | None = None
     webhook: WebhookDelivery | None = None
 
     @property
@@ -137,18 +143,32 @@ class Job:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter between parse attempts.
+class Expect:
+    """What the stored job must still be for a :class:`Change` to apply.
 
-    The n-th retry waits ``base * 2**(n-1)`` seconds, capped at ``cap``, then
-    scaled by a random factor in [0.5, 1.0] so that jobs failing together do not
-    come back together ("equal jitter").
+    Its status, and when given, its attempt count (every claim raises it, so it
+    tells one pending or processing spell from the next) and its lease's token
+    (only the current lease holder may end an attempt).
     """
 
-    base_seconds: float
-    cap_seconds: float
+    status: JobStatus
+    attempts: int | None = None
+    lease_token: str | None = None
 
-    def delay(self, attempt: int, rng: random.Random) -> timedelta:
-        """How long to wait after failed attempt number ``attempt`` (1-based)."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
-        return timedelta(seconds=ceiling * rng.uniform(0.5, 1.0))
+
+@dataclass(frozen=True)
+class Change:
+    """One transition of a job: the job as it will be, the fields that change, the condition.
+
+    ``fields`` names the :class:`Job` attributes the store writes; everything else
+    stays as stored.
+    """
+
+    job: Job
+    fields: frozenset[str]
+    expect: Expect
+
+    @property
+    def job_id(self) -> str:
+        """The id of the job this change applies to."""
+        return self.job.id

@@ -1,11 +1,10 @@
-"""Checks on an upload that need no I/O: ids, file count, sizes, the PDF header, the webhook URL."""
+"""Checks on an upload that need no I/O: ids, file count, sizes, the PDF header (the webhook URL: webhook_urls)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from lib.domain.errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 
@@ -13,7 +12,6 @@ MB = 1024 * 1024
 # The PDF header may follow a little junk; readers look for it in the first 1024 bytes.
 PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WINDOW = 1024
-MAX_URL_LENGTH = 2048
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -83,22 +81,3 @@ def check_files(files: Sequence[UploadedFile], limits: UploadLimits) -> None:
             f"the files add up to {total / MB:.1f} MB; the limit is {limits.max_upload_bytes / MB:g} MB per report",
             code="upload_too_large",
         )
-
-
-def check_webhook_url(url: str | None) -> str | None:
-    """An absolute http(s) URL with a host, or ``None`` when none was given."""
-    if url is None or url.strip() == "":
-        return None
-    url = url.strip()
-    if len(url) > MAX_URL_LENGTH:
-        raise InvalidRequest(
-            f"webhook_url is longer than {MAX_URL_LENGTH} characters", code="invalid_webhook_url"
-        )
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        raise InvalidRequest("webhook_url is not a valid URL", code="invalid_webhook_url") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidRequest("webhook_url must be an absolute http(s) URL", code="invalid_webhook_url")
-    return url

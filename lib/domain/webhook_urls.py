@@ -1,8 +1,9 @@
-"""The SSRF guard for webhook URLs, run at submission and again before each delivery.
+"""The one webhook URL check: its shape and the SSRF guard, run at submission and before each delivery.
 
 Pure except for name resolution, which is injected (:func:`system_resolver` in
 production). Messages name the rule that failed, never the URL's path or query:
-those may carry the client's tokens.
+those may carry the client's tokens. :func:`check_webhook_url` is the submission's
+entry (no URL is fine); :func:`check_webhook_target` is what both run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: ``resolve(host, port)`` returns the host's addresses; raises ``OSError`` when it cannot.
 Resolver = Callable[[str, int], list[str]]
 
+#: Longest webhook URL accepted.
+MAX_URL_LENGTH = 2048
+INVALID_CODE = "invalid_webhook_url"
 UNRESOLVABLE_CODE = "webhook_host_unresolvable"
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _HOSTNAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
@@ -30,10 +34,12 @@ _SAFE_PATH = "/%:@!$&'()*+,;=-._~"
 
 
 class UnsafeWebhookUrl(InvalidRequest):
-    """Raised when a webhook URL breaks the policy or reaches a non-public address.
+    """Raised when a webhook URL is malformed, breaks the policy or reaches a non-public address.
 
-    ``code`` is ``unsafe_webhook_url``, or ``webhook_host_unresolvable`` when the
-    host name could not be resolved (at delivery time that may be a DNS hiccup).
+    ``code`` is ``invalid_webhook_url`` when it is not an absolute http(s) URL (too
+    long, unparsable, another scheme, no host), ``webhook_host_unresolvable`` when the
+    host name could not be resolved (at delivery time that may be a DNS hiccup), and
+    ``unsafe_webhook_url`` for everything the policy refuses.
     """
 
     code = "unsafe_webhook_url"
@@ -69,21 +75,36 @@ class ResolvedTarget:
     request_target: str = field(repr=False)
 
 
+def check_webhook_url(url: str | None, policy: WebhookUrlPolicy, resolve: Resolver) -> str | None:
+    """A submitted ``webhook_url``, stripped, or ``None`` when none was given (absent or blank).
+
+    Raises :class:`UnsafeWebhookUrl` (a 400) as :func:`check_webhook_target` does.
+    """
+    if url is None or not url.strip():
+        return None
+    check_webhook_target(url, policy, resolve)
+    return url.strip()
+
+
 def check_webhook_target(url: str, policy: WebhookUrlPolicy, resolve: Resolver) -> ResolvedTarget:
     """Parse ``url``, apply ``policy`` and resolve the host; raise :class:`UnsafeWebhookUrl` if unsafe."""
+    url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise UnsafeWebhookUrl(f"webhook_url is longer than {MAX_URL_LENGTH} characters", code=INVALID_CODE)
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise UnsafeWebhookUrl("webhook_url is not a valid URL") from None
+        raise UnsafeWebhookUrl("webhook_url is not a valid URL", code=INVALID_CODE) from None
     scheme = parts.scheme.lower()
-    allowed_schemes = ("https", "http") if policy.allow_http else ("https",)
-    if scheme not in allowed_schemes:
-        raise UnsafeWebhookUrl(f"webhook_url scheme must be {' or '.join(allowed_schemes)}")
+    if scheme not in _DEFAULT_PORTS or not parts.netloc:
+        raise UnsafeWebhookUrl("webhook_url must be an absolute http(s) URL", code=INVALID_CODE)
     if "@" in parts.netloc:
         raise UnsafeWebhookUrl("webhook_url must not contain credentials")
     if not parts.hostname:
-        raise UnsafeWebhookUrl("webhook_url has no host")
+        raise UnsafeWebhookUrl("webhook_url has no host", code=INVALID_CODE)
+    if scheme == "http" and not policy.allow_http:
+        raise UnsafeWebhookUrl("webhook_url scheme must be https")
     port = port if port is not None else _DEFAULT_PORTS[scheme]
     if not policy.allow_private_networks and port not in policy.allowed_ports:
         allowed = ", ".join(str(p) for p in sorted(policy.allowed_ports))

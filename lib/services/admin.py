@@ -1,17 +1,26 @@
-"""Use cases for operators: tenants, projects and their webhook secrets, API keys."""
+"""Use cases for operators: tenants, projects and their webhook secrets, ``ai_models``, API keys.
+
+Every command raises a :class:`lib.domain.errors.ServiceError` (or
+:class:`lib.domain.tenants.AlreadyExists`) with a sentence for the operator when it
+refuses; none prints or logs a secret.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from lib.adapters.tenant_store import Project, WebhookSecret
-from lib.adapters.webhook_sender import new_webhook_secret
 from lib.domain.api_keys import IssuedKey, hash_secret, issue_key, parse_key
-from lib.domain.errors import InvalidRequest, NotFound
+from lib.domain.errors import Conflict, InvalidRequest, NotFound
 from lib.domain.output_policy import MixedPatientPolicy, OutputPolicy, UngroundedPolicy
+from lib.domain.tenants import AiModel, Project, WebhookSecret, new_webhook_secret, rotate_secrets
 from lib.domain.uploads import check_resource_id
 from lib.domain.webhooks import PayloadMode
 from lib.services.context import Context
+
+#: A rotation re-reads and tries again when another one changed the secrets meanwhile.
+ROTATION_TRIES = 5
+#: Longest prompt an ``ai_models`` entry may hold (characters).
+MAX_PROMPT_CHARS = 100_000
 
 
 def _checked_id(value: str, kind: str) -> str:
@@ -22,6 +31,10 @@ def _checked_id(value: str, kind: str) -> str:
             f"{kind} id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
         ) from None
     return value
+
+
+def _project_not_found(project_id: str) -> NotFound:
+    return NotFound(f"project {project_id} not found", code="project_not_found")
 
 
 def create_tenant(ctx: Context, tenant_id: str, name: str) -> None:
@@ -37,9 +50,14 @@ def create_project(
     ai_model_id: str | None = None,
     webhook_payload: PayloadMode = PayloadMode.FULL,
 ) -> str:
-    """Register a project under an existing tenant; returns its webhook signing secret (shown once)."""
+    """Register a project under an existing tenant; returns its webhook signing secret (shown once).
+
+    ``ai_model_id``, when given, must name an existing ``ai_models`` entry.
+    """
     if not ctx.tenants.tenant_exists(tenant_id):
         raise NotFound(f"tenant {tenant_id} not found", code="tenant_not_found")
+    if ai_model_id is not None:
+        _require_ai_model(ctx, ai_model_id)
     now = ctx.clock()
     secret = WebhookSecret(new_webhook_secret(), now)
     project = Project(
@@ -50,18 +68,29 @@ def create_project(
 
 
 def rotate_webhook_secret(ctx: Context, tenant_id: str, project_id: str, overlap: timedelta) -> str:
-    """A new signing secret; the current one keeps signing too for ``overlap``, then expires."""
-    now = ctx.clock()
-    secret = WebhookSecret(new_webhook_secret(), now)
-    if not ctx.tenants.rotate_webhook_secret(tenant_id, project_id, secret, now + overlap):
-        raise NotFound(f"project {project_id} not found", code="project_not_found")
-    return secret.secret
+    """A new signing secret; the current one keeps signing too for ``overlap``, then expires.
+
+    Each try is one write conditional on the secrets it read, so two rotations at once
+    both land (the later one keeps the earlier one's secret); after
+    :data:`ROTATION_TRIES` lost races, :class:`Conflict`.
+    """
+    if overlap < timedelta(0):
+        raise InvalidRequest("the overlap cannot be negative")
+    secret = new_webhook_secret()
+    for _ in range(ROTATION_TRIES):
+        project = ctx.tenants.get_project(tenant_id, project_id)
+        if project is None:
+            raise _project_not_found(project_id)
+        rotation = rotate_secrets(project.webhook_secrets, secret, overlap, ctx.clock())
+        if ctx.tenants.apply_rotation(tenant_id, project_id, rotation):
+            return secret
+    raise Conflict("the project's secrets kept changing; try again", code="rotation_conflict")
 
 
 def set_webhook_payload(ctx: Context, tenant_id: str, project_id: str, mode: PayloadMode) -> None:
     """Choose what the project's webhooks carry: ``full`` (with parsed_data) or ``thin``."""
     if not ctx.tenants.set_webhook_payload(tenant_id, project_id, mode):
-        raise NotFound(f"project {project_id} not found", code="project_not_found")
+        raise _project_not_found(project_id)
 
 
 def set_output_policy(
@@ -76,7 +105,7 @@ def set_output_policy(
     """Change the project's output choices that are given; returns the policy now in force."""
     project = ctx.tenants.get_project(tenant_id, project_id)
     if project is None:
-        raise NotFound(f"project {project_id} not found", code="project_not_found")
+        raise _project_not_found(project_id)
     current = project.output
     policy = OutputPolicy(
         ungrounded=ungrounded or current.ungrounded,
@@ -84,8 +113,41 @@ def set_output_policy(
         fhir_in_webhooks=current.fhir_in_webhooks if fhir_in_webhooks is None else fhir_in_webhooks,
     )
     if not ctx.tenants.set_output_policy(tenant_id, project_id, policy):
-        raise NotFound(f"project {project_id} not found", code="project_not_found")
+        raise _project_not_found(project_id)
     return policy
+
+
+def set_ai_model(ctx: Context, model_id: str, *, model: str | None, prompt: str | None) -> AiModel:
+    """Create or replace the ``ai_models`` entry ``model_id``: a Gemini model name, a prompt, or both.
+
+    Projects that name the entry use it from their next parse on; a field left out
+    means the default (``GEMINI_MODEL``, the built-in prompt).
+    """
+    model = model.strip() if model is not None else None
+    if model == "" or (prompt is not None and not prompt.strip()):
+        raise InvalidRequest("the model name and the prompt cannot be empty")
+    if model is None and prompt is None:
+        raise InvalidRequest("give a model, a prompt, or both")
+    if prompt is not None and len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"the prompt is longer than {MAX_PROMPT_CHARS} characters")
+    entry = AiModel(_checked_id(model_id, "ai model"), model, prompt)
+    ctx.tenants.put_ai_model(entry)
+    return entry
+
+
+def assign_ai_model(ctx: Context, tenant_id: str, project_id: str, model_id: str | None) -> None:
+    """Make the project parse with the ``ai_models`` entry ``model_id`` (``None``: the defaults again)."""
+    if model_id is not None:
+        _require_ai_model(ctx, model_id)
+    if not ctx.tenants.set_project_ai_model(tenant_id, project_id, model_id):
+        raise _project_not_found(project_id)
+
+
+def _require_ai_model(ctx: Context, model_id: str) -> None:
+    if ctx.tenants.get_ai_model(model_id) is None:
+        raise NotFound(
+            f"ai model {model_id} not found (create it with set-ai-model)", code="ai_model_not_found"
+        )
 
 
 def create_api_key(ctx: Context, tenant_id: str) -> str:

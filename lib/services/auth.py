@@ -17,20 +17,22 @@ from collections.abc import Callable, Hashable
 
 from cachetools import TTLCache
 
-from lib.adapters.tenant_store import StoredKey, TenantStore
 from lib.domain.api_keys import parse_key, secret_matches
 from lib.domain.errors import AuthenticationFailed, NotFound
+from lib.domain.tenants import StoredKey
+from lib.ports.tenants import Tenants
 
 # Keys and projects of every tenant one instance serves; least recently used go first.
 CACHE_ENTRIES = 4096
 
 
 class Authenticator:
-    """API keys and project existence, read through a short-lived in-process cache."""
+    """The :class:`lib.ports.tenants.Authentication` port: API keys and project existence,
+    read from the :class:`lib.ports.tenants.Tenants` port through a short-lived in-process cache."""
 
     def __init__(
         self,
-        tenants: TenantStore,
+        tenants: Tenants,
         ttl_seconds: float,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:

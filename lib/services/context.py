@@ -6,20 +6,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from pymongo import MongoClient
-
-from lib.adapters.cursor_store import CursorStore
-from lib.adapters.delivery_store import DeliveryStore
-from lib.adapters.job_store import JobStore
-from lib.adapters.storage import JobQueue, ReportBlobs
-from lib.adapters.tenant_store import TenantStore
-from lib.adapters.webhook_sender import WebhookSender
-from lib.domain.jobs import RetryPolicy
+from lib.domain.backoff import Backoff
 from lib.domain.parsing import ReportParser
 from lib.domain.webhook_urls import Resolver
-from lib.services.auth import Authenticator
+from lib.ports.jobs import Cursors, Jobs, Reports
+from lib.ports.storage import Blobs, Queue
+from lib.ports.tenants import Authentication, Tenants
+from lib.ports.webhooks import Deliveries, WebhookPoster
 from lib.settings import Settings
 
 
@@ -28,36 +22,40 @@ class Context:
     """The application's collaborators. Tests build one directly with their own parts.
 
     ``clock`` returns an aware UTC datetime; ``rng`` drives backoff jitter;
-    ``worker_id`` names this process in leases and job history; ``mongo`` is the
-    client the stores share, closed by :meth:`close` with the webhook HTTP client.
+    ``worker_id`` names this process in leases and job history; ``closers`` release
+    what the adapters hold (the database client), :meth:`close` calls them and
+    closes ``webhooks``.
     ``resolve`` turns a host name into addresses for the webhook URL guard;
     ``auth`` answers who is calling, from ``tenants`` through a short-lived cache;
-    ``cursors`` keeps where the sweeper's bounded scans stopped.
+    ``reports`` holds the parsed reports; ``cursors`` keeps where the sweeper's
+    bounded scans stopped.
     """
 
     settings: Settings
-    jobs: JobStore
-    deliveries: DeliveryStore
-    tenants: TenantStore
-    cursors: CursorStore
-    auth: Authenticator
-    blobs: ReportBlobs
-    parse_queue: JobQueue
-    webhook_queue: JobQueue
+    jobs: Jobs
+    reports: Reports
+    deliveries: Deliveries
+    tenants: Tenants
+    cursors: Cursors
+    auth: Authentication
+    blobs: Blobs
+    parse_queue: Queue
+    webhook_queue: Queue
     parser: ReportParser
-    webhooks: WebhookSender
+    webhooks: WebhookPoster
     resolve: Resolver
     clock: Callable[[], datetime]
     rng: random.Random
     worker_id: str
-    mongo: MongoClient[dict[str, Any]]
+    closers: tuple[Callable[[], None], ...] = ()
 
     def close(self) -> None:
-        """Release the database connections (at shutdown, or when a test is done)."""
-        self.mongo.close()
+        """Release the connections (at shutdown, or when a test is done)."""
+        for close in self.closers:
+            close()
         self.webhooks.close()
 
     @property
-    def retry_policy(self) -> RetryPolicy:
+    def parse_backoff(self) -> Backoff:
         """Backoff between parse attempts, from the settings."""
-        return RetryPolicy(self.settings.retry_base_seconds, self.settings.retry_max_seconds)
+        return Backoff.exponential(self.settings.retry_base_seconds, self.settings.retry_max_seconds)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from lib.domain import job_transitions as transitions
 from lib.domain.errors import DependencyUnavailable
+from lib.domain.jobs import Job
 from lib.services.context import Context
 
 log = logging.getLogger(__name__)
 
 
-def dispatch_job(ctx: Context, job_id: str, delay: timedelta = timedelta(0)) -> bool:
-    """Send the job's message; ``False`` when the send failed.
+def dispatch_job(ctx: Context, job: Job, delay: timedelta = timedelta(0)) -> bool:
+    """Send the message of a pending ``job`` (as just written); ``False`` when the send failed.
 
     The write that made the job due (the upload's insert, a retry, a requeue)
     already recorded the message as sent, which saves a write per message. A
@@ -23,12 +25,14 @@ def dispatch_job(ctx: Context, job_id: str, delay: timedelta = timedelta(0)) -> 
     ``SWEEP_STALE_MESSAGE_SECONDS`` overdue.
     """
     try:
-        ctx.parse_queue.send(job_id, delay)
+        ctx.parse_queue.send(job.id, delay)
     except DependencyUnavailable:
-        log.warning("Queue message for job %s not sent; the sweeper will send it", job_id)
+        log.warning("Queue message for job %s not sent; the sweeper will send it", job.id)
         try:
-            ctx.jobs.mark_message_unsent(job_id)
+            # Conditional on the attempt: a worker that took an earlier message of the job and
+            # moved it on meanwhile has recorded its own message.
+            ctx.jobs.apply(transitions.message_unsent(job))
         except DependencyUnavailable:
-            log.warning("Job %s not marked unsent; the sweeper will send it once overdue", job_id)
+            log.warning("Job %s not marked unsent; the sweeper will send it once overdue", job.id)
         return False
     return True

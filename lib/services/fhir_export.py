@@ -17,7 +17,7 @@ def job_fhir(ctx: Context, *, api_key: str | None, job_id: str) -> dict[str, Any
     job = ctx.jobs.get_for_tenant(job_id, tenant_id)
     if job is None:
         raise NotFound("job not found", code="job_not_found")
-    parsed = ctx.jobs.get_parsed_data(job.report_id) if job.status is JobStatus.COMPLETED else None
+    parsed = ctx.reports.get_parsed_data(job.report_id) if job.status is JobStatus.COMPLETED else None
     if parsed is None:
         raise Conflict(
             f"the job is {job.status.value}: a FHIR bundle exists once it has completed",

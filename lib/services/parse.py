@@ -8,8 +8,9 @@ import traceback
 from datetime import datetime, timedelta
 from enum import Enum
 
+from lib.domain import job_transitions as transitions
 from lib.domain.errors import LeaseLost, PermanentParseError, TransientError
-from lib.domain.jobs import Job, JobError, JobStatus
+from lib.domain.jobs import Change, Job, JobError
 from lib.domain.output_policy import OutputPolicy
 from lib.domain.parsing import ParseRequest
 from lib.services.context import Context
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class ParseResult(str, Enum):
-    """What one delivery of a job's message led to."""
+    """What one delivery of a job's message led to (the parse trigger logs it)."""
 
     COMPLETED = "completed"
     RETRY_SCHEDULED = "retry_scheduled"
@@ -36,11 +37,21 @@ def process_job(ctx: Context, job_id: str) -> ParseResult:
     (``SKIPPED``). Transient errors put the job back to pending with a delayed
     message while attempts remain; permanent errors, and transient ones on the last
     attempt, fail it. A database error during the claim propagates to the caller.
+
+    Round trips to the database on the way to ``COMPLETED``: the job's read and its
+    claim, the report's write, the completion (plus the project's read).
     """
     now = ctx.clock()
-    job = ctx.jobs.claim(job_id, ctx.worker_id, now, timedelta(seconds=ctx.settings.lease_seconds))
+    found = ctx.jobs.get(job_id)
+    if found is None:
+        log.warning("Message for unknown job %s dropped", job_id)
+        return ParseResult.SKIPPED
+    claim = transitions.claim(
+        found, worker=ctx.worker_id, now=now, lease_for=timedelta(seconds=ctx.settings.lease_seconds)
+    )
+    job = ctx.jobs.apply(claim) if claim else None
     if job is None:
-        return _not_claimed(ctx, job_id, now)
+        return _not_claimed(ctx, found, now)
     log.info("Job %s claimed: attempt %d of %d", job.id, job.attempts, job.max_attempts)
     try:
         # The outcome is recorded outside _attempt's except blocks: an error while
@@ -62,7 +73,8 @@ def _attempt(ctx: Context, job: Job) -> tuple[JobError | None, bool]:
     try:
         _parse_and_complete(ctx, job)
     except LeaseLost:
-        _discard_orphan_report(ctx, job)
+        # A report this attempt wrote goes with it; a later attempt's stays.
+        ctx.reports.discard(job)
         raise
     except PermanentParseError as exc:
         return JobError(exc.code, exc.message), True
@@ -89,25 +101,25 @@ def _parse_and_complete(ctx: Context, job: Job) -> None:
     started = time.monotonic()
     outcome = ctx.parser.parse(request)
     parse_ms = int((time.monotonic() - started) * 1000)
-    # Checked right before writing, so a worker whose job was taken over or failed
-    # meanwhile does not overwrite the report of the worker that owns it now.
-    ctx.jobs.ensure_leased(job)
-    ctx.jobs.save_parsed_report(job, outcome.report, outcome.model, ctx.clock())
-    done = ctx.jobs.complete(job, ctx.clock(), model=outcome.model, usage=outcome.usage, parse_ms=parse_ms)
-    dispatch_delivery(ctx, done)
+    # A worker whose job was taken over meanwhile cannot replace the report of the
+    # attempt that owns it now: the write is conditional on the attempt number.
+    if not ctx.reports.save(job, outcome.report, outcome.model, ctx.clock()):
+        raise LeaseLost(job.id)
+    change = transitions.complete(
+        job, ctx.clock(), model=outcome.model, usage=outcome.usage, parse_ms=parse_ms
+    )
+    dispatch_delivery(ctx, _as_holder(ctx, change))
     log.info(
         "Job %s completed on attempt %d in %d ms (model %s)", job.id, job.attempts, parse_ms, outcome.model
     )
 
 
-def _discard_orphan_report(ctx: Context, job: Job) -> None:
-    """A report written by a worker that lost its lease is kept only if the job completed.
-
-    A job deleted meanwhile (its tenant offboarded) keeps nothing: the report goes too.
-    """
-    current = ctx.jobs.get(job.id)
-    if current is None or current.status is not JobStatus.COMPLETED:
-        ctx.jobs.delete_parsed_report(job.report_id)
+def _as_holder(ctx: Context, change: Change) -> Job:
+    """Apply a lease holder's change; :class:`LeaseLost` when the lease is no longer its own."""
+    done = ctx.jobs.apply(change)
+    if done is None:
+        raise LeaseLost(change.job_id)
+    return done
 
 
 def _parse_request(ctx: Context, job: Job) -> ParseRequest:
@@ -123,12 +135,14 @@ def _parse_request(ctx: Context, job: Job) -> ParseRequest:
 
 
 def _retry_or_fail(ctx: Context, job: Job, error: JobError) -> ParseResult:
-    if job.attempts >= job.max_attempts:
-        final = JobError(error.code, f"{error.message}; gave up after {job.attempts} attempts")
-        return _fail(ctx, job, final)
     now = ctx.clock()
-    delay = ctx.retry_policy.delay(job.attempts, ctx.rng)
-    ctx.jobs.release_for_retry(job, now, error, now + delay)
+    change = transitions.after_transient_error(job, now, error, ctx.parse_backoff, ctx.rng)
+    after = _as_holder(ctx, change)
+    if after.status.is_final:
+        dispatch_delivery(ctx, after)
+        log.info("Job %s failed on attempt %d (%s)", job.id, job.attempts, error.code)
+        return ParseResult.FAILED
+    delay = (after.next_attempt_at or now) - now
     log.info(
         "Job %s: attempt %d failed (%s); retry in %.1f s",
         job.id,
@@ -136,39 +150,34 @@ def _retry_or_fail(ctx: Context, job: Job, error: JobError) -> ParseResult:
         error.code,
         delay.total_seconds(),
     )
-    dispatch_job(ctx, job.id, delay)
+    dispatch_job(ctx, after, delay)
     return ParseResult.RETRY_SCHEDULED
 
 
 def _fail(ctx: Context, job: Job, error: JobError) -> ParseResult:
-    dispatch_delivery(ctx, ctx.jobs.fail(job, ctx.clock(), error))
+    dispatch_delivery(ctx, _as_holder(ctx, transitions.fail(job, ctx.clock(), error)))
     log.info("Job %s failed on attempt %d (%s)", job.id, job.attempts, error.code)
     return ParseResult.FAILED
 
 
-def _not_claimed(ctx: Context, job_id: str, now: datetime) -> ParseResult:
+def _not_claimed(ctx: Context, job: Job, now: datetime) -> ParseResult:
     """Nothing to do, unless the job is stuck with no attempts left: then it ends now."""
-    job = ctx.jobs.get(job_id)
-    if job is None:
-        log.warning("Message for unknown job %s dropped", job_id)
-        return ParseResult.SKIPPED
-    expired = job.status is JobStatus.PROCESSING and job.lease is not None and job.lease.expires_at <= now
-    if job.attempts >= job.max_attempts and (job.status is JobStatus.PENDING or expired):
-        code = "lease_expired" if expired else "attempts_exhausted"
-        error = JobError(code, f"parsing did not finish within {job.max_attempts} attempts")
-        failed = ctx.jobs.fail_unless_final(job_id, now, error)
-        if failed is not None:
-            dispatch_delivery(ctx, failed)
-            log.info("Job %s failed (%s)", job_id, code)
-            return ParseResult.FAILED
-    log.info("Message for job %s skipped: job is %s", job_id, job.status.value)
+    change = transitions.end_unclaimable(job, now)
+    failed = ctx.jobs.apply(change) if change else None
+    if failed is not None:
+        dispatch_delivery(ctx, failed)
+        log.info("Job %s failed (%s)", job.id, failed.error.code if failed.error else "unknown")
+        return ParseResult.FAILED
+    log.info("Message for job %s skipped: job is %s", job.id, job.status.value)
     return ParseResult.SKIPPED
 
 
 def fail_poisoned(ctx: Context, job_id: str) -> bool:
-    """The job's message kept crashing the worker: fail the job unless it already ended."""
+    """The job's message kept crashing the worker: fail the job unless it ended or a live lease holds it."""
     error = JobError("poison_message", "parsing crashed repeatedly; the report is kept, resubmit it")
-    failed = ctx.jobs.fail_unless_final(job_id, ctx.clock(), error, unless_leased=True)
+    job = ctx.jobs.get(job_id)
+    change = transitions.fail_poisoned(job, ctx.clock(), error) if job else None
+    failed = ctx.jobs.apply(change) if change else None
     if failed is not None:
         dispatch_delivery(ctx, failed)
     log.warning("Poison message for job %s: %s", job_id, "job failed" if failed else "job had already ended")

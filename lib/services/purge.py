@@ -60,7 +60,8 @@ def delete_tenant(ctx: Context, tenant_id: str, batch_size: int = 100) -> Tenant
 def purge_job(ctx: Context, job: Job) -> int:
     """Remove a job's blobs, then its report and the job; returns how many blobs it had."""
     ctx.blobs.delete_all([item.blob_name for item in job.files])
-    ctx.jobs.delete(job)
+    ctx.reports.delete(job.report_id)
+    ctx.jobs.delete(job.id)
     return len(job.files)
 
 

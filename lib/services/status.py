@@ -16,5 +16,5 @@ def job_status(ctx: Context, *, api_key: str | None, job_id: str) -> dict[str, A
     job = ctx.jobs.get_for_tenant(job_id, tenant_id)
     if job is None:
         raise NotFound("job not found", code="job_not_found")
-    parsed = ctx.jobs.get_parsed_data(job.report_id) if job.status is JobStatus.COMPLETED else None
+    parsed = ctx.reports.get_parsed_data(job.report_id) if job.status is JobStatus.COMPLETED else None
     return present_job(job, parsed)

@@ -20,9 +20,8 @@ from lib.domain.uploads import (
     UploadLimits,
     check_files,
     check_resource_id,
-    check_webhook_url,
 )
-from lib.domain.webhook_urls import check_webhook_target
+from lib.domain.webhook_urls import check_webhook_url
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
 
@@ -76,9 +75,9 @@ def submit_report(
     form = read_form(limits)
     files = form.files
     check_files(files, limits)
-    webhook_url = check_webhook_url(webhook_url or form.fields.get("webhook_url"))
-    if webhook_url is not None:
-        check_webhook_target(webhook_url, ctx.settings.webhook_policy, ctx.resolve)
+    webhook_url = check_webhook_url(
+        webhook_url or form.fields.get("webhook_url"), ctx.settings.webhook_policy, ctx.resolve
+    )
     pages = [count_pages(item.data, f"file {number}") for number, item in enumerate(files, start=1)]
     check_page_total(pages, limits.max_pages)
 
@@ -111,7 +110,7 @@ def submit_report(
         message_sent_at=now,
     )
     _store_files_and_job(ctx, job, files)
-    dispatch_job(ctx, job_id)
+    dispatch_job(ctx, job)
     log.info("Job %s accepted: %d file(s), %d bytes", job_id, len(stored), job.total_bytes)
     return Submission(job_id, report_id, len(stored), round(job.total_bytes / MB, 3), webhook_url)
 

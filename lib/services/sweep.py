@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from lib.domain.errors import LeaseLost
+from lib.domain import job_transitions as transitions
 from lib.domain.jobs import Job, JobError
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
@@ -39,8 +39,6 @@ def sweep(ctx: Context, now: datetime) -> dict[str, int]:
             try:
                 if handle(job):
                     counts[action] += 1
-            except LeaseLost:
-                continue  # a worker moved the job on meanwhile: nothing to do
             except Exception as exc:  # noqa: BLE001 - one bad job must not stop the batch
                 counts["errors"] += 1
                 log.error(
@@ -81,7 +79,8 @@ def sweep(ctx: Context, now: datetime) -> dict[str, int]:
 def _fail_past_deadline(ctx: Context, job: Job, now: datetime) -> bool:
     minutes = ctx.settings.job_deadline_minutes
     error = JobError("deadline_exceeded", f"parsing did not finish within {minutes} minutes of the upload")
-    failed = ctx.jobs.fail_unless_final(job.id, now, error)
+    change = transitions.fail_unless_final(job, now, error)
+    failed = ctx.jobs.apply(change) if change else None
     if failed is None:
         return False
     dispatch_delivery(ctx, failed)
@@ -90,25 +89,23 @@ def _fail_past_deadline(ctx: Context, job: Job, now: datetime) -> bool:
 
 def _recover_expired(ctx: Context, job: Job, now: datetime) -> bool:
     """A worker vanished mid-parse: back to pending and re-queued, or failed if no attempts are left."""
-    if job.attempts >= job.max_attempts:
-        error = JobError(
-            "lease_expired", f"the worker stopped responding on the last of {job.max_attempts} attempts"
-        )
-        failed = ctx.jobs.fail_unless_final(job.id, now, error)
-        if failed is not None:
-            dispatch_delivery(ctx, failed)
-        return failed is not None
-    ctx.jobs.requeue_expired(job, now)
-    dispatch_job(ctx, job.id)
+    change = transitions.recover_expired(job, now)
+    after = ctx.jobs.apply(change) if change else None
+    if after is None:
+        return False  # a worker or a claim moved it on meanwhile
+    if after.status.is_final:
+        dispatch_delivery(ctx, after)
+    else:
+        dispatch_job(ctx, after)
     return True
 
 
 def _resend(ctx: Context, job: Job, now: datetime) -> bool:
     """Send the job's message again, delayed until it is due (a retry's backoff is kept)."""
     due = max(now, job.next_attempt_at or now)
-    if not dispatch_job(ctx, job.id, due - now):
+    if not dispatch_job(ctx, job, due - now):
         return False
-    ctx.jobs.mark_resent(job, now, due)
+    ctx.jobs.apply(transitions.resent(job, now, due))
     return True
 
 

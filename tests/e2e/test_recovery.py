@@ -75,8 +75,9 @@ def executions(log: str, function: str, outcome: str) -> int:
     return len(re.findall(rf"Executed 'Functions\.{function}' \({outcome},", log))
 
 
-def fail_next_updates(mongo: MongoClient[dict[str, Any]], times: int) -> None:
-    """Answer the next ``times`` update commands with a server error the app does not know.
+def fail_next_claims(mongo: MongoClient[dict[str, Any]], times: int) -> None:
+    """Answer the next ``times`` conditional writes (``findAndModify``, which every job transition is)
+    with a server error the app does not know.
 
     Not an outage (a dropped connection or a time-out, which the parse trigger leaves to the
     sweeper): an unclassified ``OperationFailure`` escapes the claim and crashes the invocation.
@@ -85,7 +86,7 @@ def fail_next_updates(mongo: MongoClient[dict[str, Any]], times: int) -> None:
         "configureFailPoint",
         "failCommand",
         mode={"times": times},
-        data={"failCommands": ["update"], "errorCode": 2},  # BadValue
+        data={"failCommands": ["findAndModify"], "errorCode": 2},  # BadValue
     )
 
 
@@ -109,9 +110,9 @@ def test_a_message_that_keeps_crashing_the_worker_is_poisoned_and_fails_its_job(
     assert status_of(app, job_id)["status"] == "pending"
     assert app.stop() == 0
 
-    # A restart does no update (the dev tenant, project and key exist), so the only updates
-    # now are the claims of the two deliveries of the job's message: both crash the worker.
-    fail_next_updates(mongo, times=2)
+    # A restart writes nothing (the dev tenant, project and key exist), so the only conditional
+    # writes now are the claims of the two deliveries of the job's message: both crash the worker.
+    fail_next_claims(mongo, times=2)
     del app.settings[disabled]
     app.start()
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pymongo import MongoClient
 
+from functions.jobs_http import get_job_status
+from functions.parse_queue import parse_job
+from functions.reports_http import upload_report
 from lib.bootstrap import build_context
 from lib.domain.errors import AuthenticationFailed
 from lib.domain.output_policy import MixedPatientPolicy, OutputPolicy, UngroundedPolicy
 from lib.settings import Settings
+from tests.support.functions import parse_queue_client, receive, status_request, upload_request
+from tests.support.gemini_stub import SAMPLE_REPORT, GeminiReply, GeminiStub
+from tests.support.pdf_factory import SampleReport, make_report_pdf
 from tools.services import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -117,3 +126,67 @@ def test_set_output_policy_changes_only_what_it_is_given(
     assert project.output == OutputPolicy(
         UngroundedPolicy.DROP, MixedPatientPolicy.WARN, fhir_in_webhooks=True
     )
+
+
+PROMPT = "Read this discharge letter for the cardiology team.\nList every medication with its dose."
+
+
+def test_a_projects_ai_model_and_prompt_reach_gemini(
+    app_settings: dict[str, str], settings: Settings, app_env: Callable[..., None], tmp_path: Path
+) -> None:
+    key = admin(app_settings, "bootstrap", "tenant-013", "project-013").stdout.strip()
+    prompt_file = tmp_path / "prompt.txt"
+    prompt_file.write_text(PROMPT, encoding="utf-8")
+
+    made = admin(
+        app_settings,
+        "set-ai-model",
+        "cardio-v2",
+        "--model",
+        "gemini-9-test",
+        "--prompt-file",
+        str(prompt_file),
+    )
+    assigned = admin(app_settings, "assign-ai-model", "tenant-013", "project-013", "cardio-v2")
+
+    assert made.returncode == 0, made.stderr
+    assert f"ai model cardio-v2: model gemini-9-test, prompt {len(PROMPT)} characters" in made.stdout
+    assert assigned.returncode == 0, assigned.stderr
+    pdf = make_report_pdf(SampleReport(patient_name="Jane Q. Doe"))
+    with GeminiStub() as gemini:
+        gemini.enqueue(GeminiReply.ok(SAMPLE_REPORT))
+        app_env(PARSER="gemini", GEMINI_API_KEY="test-key", GEMINI_BASE_URL=gemini.base_url)
+        response = upload_report(upload_request("tenant-013", "project-013", [pdf], api_key=key))
+        assert response.status_code == 202
+        job_id = json.loads(response.get_body())["job_id"]
+        message = receive(parse_queue_client(settings))
+        assert message is not None
+        parse_job(message)
+
+        request = gemini.last_request
+        assert request is not None
+        assert request.model == "gemini-9-test"
+        assert PROMPT in request.prompt
+        assert request.pdfs == [pdf]
+    body = json.loads(get_job_status(status_request(job_id, key)).get_body())
+    assert (body["status"], body["model"]) == ("completed", "gemini-9-test")
+
+
+def test_ai_model_commands_refuse_what_they_cannot_do(app_settings: dict[str, str], tmp_path: Path) -> None:
+    assert admin(app_settings, "bootstrap", "tenant-014", "project-014").returncode == 0
+
+    nothing = admin(app_settings, "set-ai-model", "empty")
+    bad_id = admin(app_settings, "set-ai-model", "../x", "--model", "m")
+    missing_file = admin(app_settings, "set-ai-model", "m1", "--prompt-file", str(tmp_path / "none.txt"))
+    unknown_model = admin(app_settings, "assign-ai-model", "tenant-014", "project-014", "nope")
+    assert admin(app_settings, "set-ai-model", "m2", "--model", "gemini-x").returncode == 0
+    unknown_project = admin(app_settings, "assign-ai-model", "tenant-014", "project-404", "m2")
+    back_to_default = admin(app_settings, "assign-ai-model", "tenant-014", "project-014", "--default")
+
+    assert nothing.returncode == 1 and "a model, a prompt, or both" in nothing.stderr
+    assert bad_id.returncode == 1 and "ai model id must be" in bad_id.stderr
+    assert missing_file.returncode == 1 and "cannot read the prompt file" in missing_file.stderr
+    assert unknown_model.returncode == 1 and "ai model nope not found" in unknown_model.stderr
+    assert unknown_project.returncode == 1 and "project-404 not found" in unknown_project.stderr
+    assert back_to_default.returncode == 0, back_to_default.stderr
+    assert "ai model (default)" in back_to_default.stdout

@@ -67,12 +67,13 @@ def upload(ctx: Context, tenant_id: str, key: str, documents: int = 1) -> str:
 
 def everything_of(ctx: Context, tenant_id: str) -> dict[str, Any]:
     """Every trace of a tenant: documents by collection, and blob names."""
-    db = ctx.mongo[ctx.settings.mongodb_database]
-    found: dict[str, Any] = {
-        name: list(db[name].find({"tenant_id": tenant_id}))
-        for name in ("parsing_jobs", "parsed_reports", "projects")
-    }
-    found["tenants"] = list(db["tenants"].find({"_id": tenant_id}))
+    with MongoClient(ctx.settings.mongodb_uri) as client:
+        db = client[ctx.settings.mongodb_database]
+        found: dict[str, Any] = {
+            name: list(db[name].find({"tenant_id": tenant_id}))
+            for name in ("parsing_jobs", "parsed_reports", "projects")
+        }
+        found["tenants"] = list(db["tenants"].find({"_id": tenant_id}))
     found["blobs"] = [blob.name for blob in ctx.blobs.list_page(None, 1000, prefix=f"{tenant_id}/").blobs]
     return found
 

@@ -30,7 +30,7 @@ from lib.settings import Settings
 from tests.conftest import Credentials
 from tests.support.failpoints import FailPoints
 from tests.support.functions import parse_queue_client, receive
-from tests.support.jobs import new_job, upload_form
+from tests.support.jobs import claim_job, fail_job, new_job, upload_form
 from tests.support.pdf_factory import SampleReport, make_report_pdf
 from tools.services import azurite_connection_string, free_port
 
@@ -68,7 +68,7 @@ def test_a_database_outage_at_claim_leaves_the_job_to_the_sweeper_not_the_poison
     job = new_job(created_at=now, updated_at=now, message_sent=True, next_attempt_at=now)
     ctx.jobs.insert(job)
     context()  # connected before the outage
-    failpoints.close_connection(["find", "update"], times=50)
+    failpoints.close_connection(["find", "update", "findAndModify"], times=50)
 
     parse_job(QueueMessage(id="m", body=json.dumps({"job_id": job.id}).encode(), dequeue_count=1))
 
@@ -81,7 +81,7 @@ def test_a_database_outage_at_claim_leaves_the_job_to_the_sweeper_not_the_poison
 def test_a_poison_message_does_not_fail_a_job_another_worker_is_parsing(ctx: Context) -> None:
     job = new_job()
     ctx.jobs.insert(job)
-    assert ctx.jobs.claim(job.id, "busy-worker", ctx.clock(), LEASE) is not None
+    assert claim_job(ctx.jobs, job.id, "busy-worker", ctx.clock(), LEASE) is not None
 
     assert fail_poisoned(ctx, job.id) is False
 
@@ -95,7 +95,7 @@ def test_a_duplicate_message_before_the_backoff_ends_waits(ctx: Context) -> None
     ctx.jobs.insert(job)
 
     assert process_job(ctx, job.id) is ParseResult.SKIPPED
-    assert ctx.jobs.claim(job.id, "w", now + timedelta(minutes=2), LEASE) is not None
+    assert claim_job(ctx.jobs, job.id, "w", now + timedelta(minutes=2), LEASE) is not None
 
 
 def test_a_retry_is_not_resent_early_by_the_sweeper(ctx: Context, settings: Settings) -> None:
@@ -127,7 +127,7 @@ def test_a_report_from_a_worker_that_lost_its_job_is_discarded(
     )
 
     def deadline_passes() -> None:  # the sweeper fails the job while it is being parsed
-        ctx.jobs.fail_unless_final(submission.job_id, ctx.clock(), JobError("deadline_exceeded", "late"))
+        fail_job(ctx.jobs, submission.job_id, ctx.clock(), JobError("deadline_exceeded", "late"))
 
     racing = replace(ctx, parser=CallbackParser(deadline_passes))
 
@@ -144,7 +144,7 @@ def test_recording_a_failure_during_an_outage_does_not_chain_report_text(
     ctx.jobs.insert(job)
 
     def buggy_parse() -> None:  # the database goes away, then a parser bug quotes the report
-        failpoints.close_connection(["update"], times=2)
+        failpoints.close_connection(["findAndModify"], times=2)
         raise ValueError(f"invalid literal for int(): '{PATIENT}, DOB 1970-01-01'")
 
     with pytest.raises(DependencyUnavailable) as raised:
@@ -162,7 +162,8 @@ def test_an_insert_applied_despite_an_error_is_accepted_not_orphaned(
             super().insert(job)
             raise DependencyUnavailable("mongodb")
 
-    lossy = replace(ctx, jobs=LostAnswer(ctx.mongo[settings.mongodb_database]))
+    client: MongoClient[dict[str, Any]] = MongoClient(settings.mongodb_uri, tz_aware=True)
+    lossy = replace(ctx, jobs=LostAnswer(client[settings.mongodb_database]))
 
     submission = submit_report(
         lossy,
@@ -173,6 +174,7 @@ def test_an_insert_applied_despite_an_error_is_accepted_not_orphaned(
         webhook_url=None,
     )
 
+    client.close()
     assert ctx.jobs.get(submission.job_id) is not None
     assert process_job(ctx, submission.job_id) is ParseResult.COMPLETED  # its blob is still there
 
@@ -202,7 +204,7 @@ def test_a_lost_first_webhook_message_is_sent_again_once(ctx: Context, settings:
     now = ctx.clock()
     job = new_job(webhook_url="https://93.184.216.34/hook")
     ctx.jobs.insert(job)
-    failed = ctx.jobs.fail_unless_final(job.id, now - timedelta(minutes=10), JobError("x", "y"))
+    failed = fail_job(ctx.jobs, job.id, now - timedelta(minutes=10), JobError("x", "y"))
     assert failed is not None and failed.webhook is not None
     ctx.deliveries.mark_sent(job.id, failed.webhook.message_id)  # sent, then lost
 

@@ -20,7 +20,7 @@ from lib.settings import Settings
 from tests.conftest import Credentials
 from tests.support.failpoints import FailPoints
 from tests.support.functions import parse_queue_client
-from tests.support.jobs import new_job, upload_form
+from tests.support.jobs import claim_job, fail_job, new_job, upload_form
 from tests.support.pdf_factory import SampleReport, make_report_pdf
 
 pytestmark = pytest.mark.integration
@@ -64,7 +64,7 @@ def test_a_crashed_workers_job_is_requeued_and_completes_exactly_once(
     )
     queue = parse_queue_client(settings)
     drain(queue)
-    crashed = ctx.jobs.claim(submission.job_id, "worker-that-dies", ctx.clock(), timedelta(seconds=60))
+    crashed = claim_job(ctx.jobs, submission.job_id, "worker-that-dies", ctx.clock(), timedelta(seconds=60))
     assert crashed is not None
 
     later = ctx.clock() + timedelta(seconds=61)
@@ -122,7 +122,7 @@ def test_an_expired_lease_on_the_last_attempt_fails_the_job_and_notifies(
     now = ctx.clock()
     job = new_job(created_at=now, updated_at=now, max_attempts=1, webhook_url=HOOK)
     ctx.jobs.insert(job)
-    assert ctx.jobs.claim(job.id, "worker-that-dies", now, timedelta(seconds=60)) is not None
+    assert claim_job(ctx.jobs, job.id, "worker-that-dies", now, timedelta(seconds=60)) is not None
 
     assert sweep(ctx, now + timedelta(minutes=2)) == {"lease_expired": 1}
 
@@ -153,7 +153,7 @@ def test_an_unsent_webhook_is_sent(ctx: Context, settings: Settings) -> None:
     job = new_job(created_at=now, updated_at=now, webhook_url=HOOK)
     ctx.jobs.insert(job)
     # Ended five minutes ago; its delivery message was never sent.
-    ctx.jobs.fail_unless_final(job.id, now - timedelta(minutes=5), JobError("poison_message", "crashed"))
+    fail_job(ctx.jobs, job.id, now - timedelta(minutes=5), JobError("poison_message", "crashed"))
 
     assert sweep(ctx, now) == {"webhooks_requeued": 1}
 
@@ -182,7 +182,7 @@ def test_one_bad_job_does_not_stop_the_batch(
     for job in jobs:
         ctx.jobs.insert(job)
     # The first job's write after its send fails: recording the re-send.
-    failpoints.close_connection(["update"], times=1)
+    failpoints.close_connection(["findAndModify"], times=1)
 
     summary = sweep(ctx, now)
 

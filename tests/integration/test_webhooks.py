@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,13 +17,13 @@ from pymongo import MongoClient
 
 from functions.jobs_http import redeliver_job_webhook
 from functions.webhook_queue import deliver_job_webhook, deliver_job_webhook_poison
-from lib.adapters.webhook_sender import new_webhook_secret
 from lib.bootstrap import build_context
+from lib.domain.tenants import new_webhook_secret
 from lib.domain.webhooks import PayloadMode, WebhookState
 from lib.fhir import check_bundle
 from lib.services import admin
 from lib.services.context import Context
-from lib.services.notify import DeliveryResultKind, deliver_webhook
+from lib.services.notify import DeliveryResult, deliver_webhook
 from lib.services.parse import ParseResult, process_job
 from lib.services.submit import submit_report
 from lib.settings import Settings
@@ -90,10 +91,10 @@ def finished_job(ctx: Context, project: dict[str, str], pdf: bytes, url: str) ->
     return submission.job_id
 
 
-def run_deliveries(ctx: Context, job_id: str, limit: int = 10) -> list[DeliveryResultKind]:
+def run_deliveries(ctx: Context, job_id: str, limit: int = 10) -> list[DeliveryResult]:
     """Take delivery messages off the webhook queue, delays included, until the delivery ends."""
     queue = parse_queue_client(ctx.settings, ctx.settings.webhook_queue_name)
-    results: list[DeliveryResultKind] = []
+    results: list[DeliveryResult] = []
     while len(results) < limit:
         job = ctx.jobs.get(job_id)
         assert job is not None and job.webhook is not None
@@ -116,7 +117,7 @@ def test_a_completed_job_is_delivered_signed_with_the_status_body(
 ) -> None:
     job_id = finished_job(hctx, project, pdf, receiver.url + "/hooks")
 
-    assert run_deliveries(hctx, job_id) == [DeliveryResultKind.DELIVERED]
+    assert run_deliveries(hctx, job_id) == [DeliveryResult.DELIVERED]
 
     [request] = receiver.requests
     assert request.path == "/hooks"
@@ -178,7 +179,7 @@ def test_server_errors_are_retried_with_the_same_webhook_id(
 
     results = run_deliveries(hctx, job_id)
 
-    assert results == [DeliveryResultKind.RETRY_SCHEDULED] * 2 + [DeliveryResultKind.DELIVERED]
+    assert results == [DeliveryResult.RETRY_SCHEDULED] * 2 + [DeliveryResult.DELIVERED]
     ids = {request.headers["webhook-id"] for request in receiver.requests}
     assert len(receiver.requests) == 3 and len(ids) == 1
     for request in receiver.requests:
@@ -198,7 +199,7 @@ def test_gone_stops_retrying(
     receiver.enqueue(Reply(410))
     job_id = finished_job(hctx, project, pdf, receiver.url)
 
-    assert run_deliveries(hctx, job_id) == [DeliveryResultKind.FAILED]
+    assert run_deliveries(hctx, job_id) == [DeliveryResult.FAILED]
     assert len(receiver.requests) == 1
 
 
@@ -210,7 +211,7 @@ def test_attempts_run_out(
 
     results = run_deliveries(hctx, job_id)
 
-    assert results == [DeliveryResultKind.RETRY_SCHEDULED] * 3 + [DeliveryResultKind.FAILED]
+    assert results == [DeliveryResult.RETRY_SCHEDULED] * 3 + [DeliveryResult.FAILED]
     job = hctx.jobs.get(job_id)
     assert job is not None and job.webhook is not None
     assert job.webhook.state is WebhookState.FAILED and job.webhook.attempts == 4
@@ -227,7 +228,7 @@ def test_a_receiver_that_is_down_gets_a_retry_scheduled(
     assert message is not None
     body = json.loads(message.get_body())
 
-    assert deliver_webhook(hctx, body["job_id"], body["message_id"]) is DeliveryResultKind.RETRY_SCHEDULED
+    assert deliver_webhook(hctx, body["job_id"], body["message_id"]) is DeliveryResult.RETRY_SCHEDULED
 
     job = hctx.jobs.get(job_id)
     assert job is not None and job.webhook is not None
@@ -244,7 +245,7 @@ def test_a_slow_receiver_times_out(
 
     results = run_deliveries(hctx, job_id, limit=1)
 
-    assert results == [DeliveryResultKind.RETRY_SCHEDULED]
+    assert results == [DeliveryResult.RETRY_SCHEDULED]
     job = hctx.jobs.get(job_id)
     assert job is not None and job.webhook is not None
     error = job.webhook.history[0].error
@@ -309,6 +310,20 @@ def test_an_expired_old_secret_no_longer_signs(hctx: Context, project: dict[str,
     assert stored.signing_secrets(later) == [new_secret]
 
 
+def test_concurrent_rotations_all_land(hctx: Context, project: dict[str, str]) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        rotated = list(
+            pool.map(
+                lambda _: admin.rotate_webhook_secret(hctx, "tenant-001", "project-001", timedelta(hours=1)),
+                range(4),
+            )
+        )
+    stored = hctx.tenants.get_project("tenant-001", "project-001")
+    assert stored is not None
+    signing = stored.signing_secrets(datetime.now(UTC))
+    assert sorted(signing) == sorted([*rotated, project["secret"]])  # no rotation lost another's secret
+
+
 def test_an_address_that_turns_private_is_refused_at_delivery(
     hook_settings: dict[str, str],
     project: dict[str, str],
@@ -319,7 +334,7 @@ def test_an_address_that_turns_private_is_refused_at_delivery(
     job_id = finished_job(hctx, project, pdf, receiver.url)
     strict = build_context(Settings.from_env({**hook_settings, "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "false"}))
     try:
-        assert run_deliveries(strict, job_id) == [DeliveryResultKind.FAILED]
+        assert run_deliveries(strict, job_id) == [DeliveryResult.FAILED]
     finally:
         strict.close()
 
@@ -337,8 +352,8 @@ def test_a_duplicate_or_replaced_message_changes_nothing(
     job = hctx.jobs.get(job_id)
     assert job is not None and job.webhook is not None
 
-    assert deliver_webhook(hctx, job_id, job.webhook.message_id) is DeliveryResultKind.SKIPPED
-    assert deliver_webhook(hctx, job_id, "msg_unknown") is DeliveryResultKind.SKIPPED
+    assert deliver_webhook(hctx, job_id, job.webhook.message_id) is DeliveryResult.SKIPPED
+    assert deliver_webhook(hctx, job_id, "msg_unknown") is DeliveryResult.SKIPPED
     assert len(receiver.requests) == 1
 
 
@@ -436,9 +451,7 @@ def test_a_message_that_arrives_before_the_retry_is_due_waits(
     job = hctx.jobs.get(job_id)
     assert job is not None and job.webhook is not None
     message_id = job.webhook.message_id
-    assert deliver_webhook(slow_schedule, job_id, message_id) is DeliveryResultKind.RETRY_SCHEDULED
+    assert deliver_webhook(slow_schedule, job_id, message_id) is DeliveryResult.RETRY_SCHEDULED
 
-    assert (
-        deliver_webhook(slow_schedule, job_id, message_id) is DeliveryResultKind.SKIPPED
-    )  # a duplicate, early
+    assert deliver_webhook(slow_schedule, job_id, message_id) is DeliveryResult.SKIPPED  # a duplicate, early
     assert len(receiver.requests) == 1

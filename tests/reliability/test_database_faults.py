@@ -108,7 +108,8 @@ def test_throttling_is_retried_in_process_and_answered_503_when_it_persists(
     assert refused.headers["Retry-After"].isdigit()
     assert_no_orphan_blobs(app, db)  # its blob was written, then removed before the 503
 
-    app_failpoints.throttle(["update", "find", "aggregate"], times=4, retry_after_ms=20)  # parsing throttled
+    parsing = ["update", "findAndModify", "find", "aggregate"]
+    app_failpoints.throttle(parsing, times=4, retry_after_ms=20)  # parsing throttled
     pdf = reports.new()
     accepted[job_id_of(upload(app, pdf))] = reports.patient_of[pdf]
 
@@ -181,7 +182,7 @@ def test_random_database_faults_during_uploads_and_parses(
     stop = threading.Event()
 
     def inject() -> None:
-        commands = ["insert", "update", "find", "aggregate", "delete"]
+        commands = ["insert", "update", "findAndModify", "find", "aggregate", "delete"]
         while not stop.is_set():
             chosen = chaos.sample(commands, chaos.randint(1, 3))
             if chaos.random() < 0.5:

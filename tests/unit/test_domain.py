@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import random
-from datetime import timedelta
-
 import pytest
 
 from lib.domain import api_keys
 from lib.domain.errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
-from lib.domain.jobs import ALLOWED, JobStatus, RetryPolicy, sources_of
-from lib.domain.uploads import UploadedFile, UploadLimits, check_files, check_resource_id, check_webhook_url
+from lib.domain.jobs import ALLOWED, JobStatus
+from lib.domain.uploads import UploadedFile, UploadLimits, check_files, check_resource_id
 
 PDF = b"%PDF-1.7\n" + b"x" * 100
 LIMITS = UploadLimits(max_file_bytes=2000, max_upload_bytes=5000, max_files=3, max_pages=20)
@@ -22,29 +19,17 @@ def test_final_states_have_no_way_out() -> None:
 
 
 @pytest.mark.parametrize(
-    ("target", "sources"),
+    ("source", "targets"),
     [
-        (JobStatus.PROCESSING, {JobStatus.PENDING, JobStatus.PROCESSING}),
-        (JobStatus.COMPLETED, {JobStatus.PROCESSING}),
-        (JobStatus.PENDING, {JobStatus.PROCESSING}),
-        (JobStatus.FAILED, {JobStatus.PENDING, JobStatus.PROCESSING}),
+        (JobStatus.PENDING, {JobStatus.PROCESSING, JobStatus.FAILED}),
+        (
+            JobStatus.PROCESSING,
+            {JobStatus.PROCESSING, JobStatus.PENDING, JobStatus.COMPLETED, JobStatus.FAILED},
+        ),
     ],
 )
-def test_transitions_table(target: JobStatus, sources: set[JobStatus]) -> None:
-    assert set(sources_of(target)) == sources
-
-
-def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
-    policy = RetryPolicy(base_seconds=10, cap_seconds=60)
-    rng = random.Random(7)
-
-    delays = [[policy.delay(attempt, rng) for _ in range(200)] for attempt in (1, 2, 3, 4, 5)]
-
-    for attempt, samples in enumerate(delays, start=1):
-        ceiling = min(60, 10 * 2 ** (attempt - 1))
-        assert min(samples) >= timedelta(seconds=ceiling * 0.5)
-        assert max(samples) <= timedelta(seconds=ceiling)
-        assert len(set(samples)) > 100  # jittered, not one fixed value
+def test_transitions_table(source: JobStatus, targets: set[JobStatus]) -> None:
+    assert ALLOWED[source] == targets
 
 
 def test_issued_keys_parse_and_verify_and_are_not_stored_in_clear() -> None:
@@ -95,37 +80,6 @@ def test_bad_files_are_refused(files: list[bytes], error: type[Exception], code:
     with pytest.raises(error) as raised:
         check_files([UploadedFile(data) for data in files], LIMITS)
     assert getattr(raised.value, "code", None) == code
-
-
-@pytest.mark.parametrize(
-    "url", ["https://example.com/hook", "http://127.0.0.1:8080/x?y=1", " https://a.b/c "]
-)
-def test_webhook_urls_accepted(url: str) -> None:
-    assert check_webhook_url(url) == url.strip()
-
-
-def test_no_webhook_is_fine() -> None:
-    assert check_webhook_url(None) is None
-    assert check_webhook_url("  ") is None
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "example.com/hook",
-        "/hook",
-        "ftp://example.com/",
-        "file:///etc/passwd",
-        "https://",
-        "https://a.b:99999/",
-        "javascript:alert(1)",
-        "https://a.b/" + "x" * 2100,
-    ],
-)
-def test_webhook_urls_refused(url: str) -> None:
-    with pytest.raises(InvalidRequest) as raised:
-        check_webhook_url(url)
-    assert raised.value.code == "invalid_webhook_url"
 
 
 @pytest.mark.parametrize("value", ["..", "../etc", "a/b", "", "x" * 65, "-lead", "sp ace", "%2e%2e"])

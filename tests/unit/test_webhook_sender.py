@@ -1,20 +1,21 @@
-"""The webhook sender against a real receiver on 127.0.0.1, plus its pure helpers."""
+"""The webhook sender against a real receiver on 127.0.0.1: what it sends, and what it reports.
+
+The sender only reports facts (:data:`~lib.domain.webhook_outcomes.PostAnswer`);
+what they mean for a delivery is tested with the domain (``test_webhook_domain.py``).
+"""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import itertools
 import json
 import logging
-import random
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterator
-from email.utils import format_datetime
 from pathlib import Path
 
 import httpx
@@ -22,22 +23,14 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from lib.adapters.webhook_sender import (
-    USER_AGENT,
-    WEBHOOK_BACKOFF_STEPS,
-    DeliveryOutcome,
-    DeliveryResult,
-    WebhookSender,
-    build_http_client,
-    new_webhook_secret,
-    parse_retry_after,
-    webhook_backoff,
-)
+from lib.adapters.webhook_sender import USER_AGENT, WebhookSender, build_http_client
+from lib.domain.tenants import new_webhook_secret
+from lib.domain.webhook_outcomes import PostAnswer, ReceiverAnswered, TargetRefused, TransportFailed
 from lib.domain.webhook_urls import WebhookUrlPolicy
 from tests.support.webhook_receiver import Reply, WebhookReceiver
 
-SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
-OTHER_SECRET = "whsec_" + base64.b64encode(b"o" * 32).decode()
+SECRET = "whsec_" + "a2" * 21 + "a="
+OTHER_SECRET = new_webhook_secret()
 PAYLOAD = json.dumps({"job_id": "job_123", "status": "succeeded"}).encode()
 DEV = WebhookUrlPolicy(allow_http=True, allow_private_networks=True)
 
@@ -61,19 +54,25 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with build_http_client(timeout_seconds=5.0) as http:
-        yield http
-
-
-@pytest.fixture
 def dns() -> Dns:
     return Dns()
 
 
+@contextlib.contextmanager
+def running(
+    client: httpx.AsyncClient, policy: WebhookUrlPolicy, dns: object, **options: float
+) -> Iterator[WebhookSender]:
+    sender = WebhookSender(client, policy, dns, **options)  # type: ignore[arg-type]
+    try:
+        yield sender
+    finally:
+        sender.close()
+
+
 @pytest.fixture
-def sender(client: httpx.Client, dns: Dns) -> WebhookSender:
-    return WebhookSender(client, DEV, dns)
+def sender(dns: Dns) -> Iterator[WebhookSender]:
+    with running(build_http_client(timeout_seconds=5.0), DEV, dns) as started:
+        yield started
 
 
 def hook_url(receiver: WebhookReceiver, path: str = "/hook") -> str:
@@ -81,15 +80,15 @@ def hook_url(receiver: WebhookReceiver, path: str = "/hook") -> str:
     return f"{receiver.url.replace('127.0.0.1', 'hooks.test')}{path}"
 
 
-def deliver(
+def post(
     sender: WebhookSender,
     url: str,
     *,
     message_id: str = "msg_1",
     secrets: tuple[str, ...] = (SECRET,),
     now: dt.datetime | None = None,
-) -> DeliveryResult:
-    return sender.deliver(
+) -> PostAnswer:
+    return sender.post(
         url, message_id=message_id, payload=PAYLOAD, secrets=secrets, now=now or dt.datetime.now(dt.UTC)
     )
 
@@ -98,10 +97,10 @@ def test_delivery_is_signed_and_verifies_at_the_receiver(
     sender: WebhookSender, receiver: WebhookReceiver
 ) -> None:
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=5)))  # any zone: the header is unix time
-    result = deliver(sender, hook_url(receiver, "/hook?x=1"), now=now)
+    answer = post(sender, hook_url(receiver, "/hook?x=1"), now=now)
 
-    assert result.outcome is DeliveryOutcome.DELIVERED
-    assert (result.status_code, result.error) == (204, None)
+    assert isinstance(answer, ReceiverAnswered)
+    assert (answer.status_code, answer.retry_after) == (204, None)
     [request] = receiver.requests
     assert Webhook(SECRET).verify(request.body, request.headers) == json.loads(PAYLOAD)
     assert (request.method, request.path, request.body) == ("POST", "/hook?x=1", PAYLOAD)
@@ -115,7 +114,7 @@ def test_delivery_is_signed_and_verifies_at_the_receiver(
 def test_tampered_body_or_timestamp_fails_verification(
     sender: WebhookSender, receiver: WebhookReceiver
 ) -> None:
-    deliver(sender, hook_url(receiver))
+    post(sender, hook_url(receiver))
     [request] = receiver.requests
     with pytest.raises(WebhookVerificationError):
         Webhook(SECRET).verify(request.body.replace(b"succeeded", b"failed"), request.headers)
@@ -125,7 +124,7 @@ def test_tampered_body_or_timestamp_fails_verification(
 
 
 def test_each_secret_signs_during_rotation(sender: WebhookSender, receiver: WebhookReceiver) -> None:
-    deliver(sender, hook_url(receiver), secrets=(SECRET, OTHER_SECRET))
+    post(sender, hook_url(receiver), secrets=(SECRET, OTHER_SECRET))
     [request] = receiver.requests
     signatures = request.headers["webhook-signature"].split(" ")
     assert len(signatures) == 2
@@ -136,88 +135,57 @@ def test_each_secret_signs_during_rotation(sender: WebhookSender, receiver: Webh
         Webhook(new_webhook_secret()).verify(request.body, request.headers)
 
 
-@pytest.mark.parametrize(
-    ("status", "outcome"),
-    [
-        (200, DeliveryOutcome.DELIVERED),
-        (204, DeliveryOutcome.DELIVERED),
-        (202, DeliveryOutcome.DELIVERED),
-        (500, DeliveryOutcome.RETRY),
-        (502, DeliveryOutcome.RETRY),
-        (400, DeliveryOutcome.RETRY),
-        (401, DeliveryOutcome.RETRY),
-        (404, DeliveryOutcome.RETRY),
-        (408, DeliveryOutcome.RETRY),
-        (410, DeliveryOutcome.GONE),
-    ],
-)
-def test_status_codes_map_to_outcomes(
-    sender: WebhookSender, receiver: WebhookReceiver, status: int, outcome: DeliveryOutcome
+@pytest.mark.parametrize("status", [200, 202, 204, 302, 400, 404, 410, 500, 502])
+def test_the_status_is_reported_as_it_came(
+    sender: WebhookSender, receiver: WebhookReceiver, status: int
 ) -> None:
     receiver.enqueue(Reply(status, body=b"receiver says hi"))
-    result = deliver(sender, hook_url(receiver))
-    assert (result.outcome, result.status_code) == (outcome, status)
-    assert result.response_excerpt == (None if status == 204 else "receiver says hi")  # 204 has no body
-    assert (result.error is None) == (outcome is DeliveryOutcome.DELIVERED)
-    assert result.retry_after_seconds is None
+    answer = post(sender, hook_url(receiver))
+    assert isinstance(answer, ReceiverAnswered)
+    assert (answer.status_code, answer.retry_after) == (status, None)
 
 
-def test_429_retry_after_seconds(sender: WebhookSender, receiver: WebhookReceiver) -> None:
-    receiver.enqueue(Reply.retry_after("7"))
-    result = deliver(sender, hook_url(receiver))
-    assert (result.outcome, result.status_code, result.retry_after_seconds) == (
-        DeliveryOutcome.RETRY,
-        429,
-        7.0,
-    )
-
-
-def test_503_retry_after_http_date(sender: WebhookSender, receiver: WebhookReceiver) -> None:
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    receiver.enqueue(Reply.retry_after(format_datetime(now + dt.timedelta(minutes=2), usegmt=True), 503))
-    result = deliver(sender, hook_url(receiver), now=now)
-    assert (result.outcome, result.status_code, result.retry_after_seconds) == (
-        DeliveryOutcome.RETRY,
-        503,
-        120.0,
+def test_retry_after_is_passed_on_raw(sender: WebhookSender, receiver: WebhookReceiver) -> None:
+    receiver.enqueue(Reply.retry_after("7"), Reply.retry_after("Mon, 01 Jan 2024 00:00:30 GMT", 503))
+    first, second = post(sender, hook_url(receiver)), post(sender, hook_url(receiver))
+    assert (first, second) == (
+        ReceiverAnswered(429, "7", first.duration_ms),
+        ReceiverAnswered(503, "Mon, 01 Jan 2024 00:00:30 GMT", second.duration_ms),
     )
 
 
 def test_redirect_is_not_followed(sender: WebhookSender, receiver: WebhookReceiver) -> None:
     receiver.enqueue(Reply.redirect(f"{receiver.url}/elsewhere"))
-    result = deliver(sender, hook_url(receiver))
-    assert (result.outcome, result.status_code) == (DeliveryOutcome.RETRY, 302)
+    answer = post(sender, hook_url(receiver))
+    assert isinstance(answer, ReceiverAnswered)
+    assert answer.status_code == 302
     assert [request.path for request in receiver.requests] == ["/hook"]
 
 
 def test_slow_receiver_times_out(dns: Dns, receiver: WebhookReceiver) -> None:
     receiver.enqueue(Reply(204, delay=60))  # released when the receiver stops
-    with build_http_client(timeout_seconds=0.3) as http:
-        result = deliver(WebhookSender(http, DEV, dns), hook_url(receiver))
-    assert (result.outcome, result.status_code) == (DeliveryOutcome.RETRY, None)
-    assert result.error == "read timeout after 0.3 s"
+    with running(build_http_client(timeout_seconds=0.3), DEV, dns) as slow:
+        answer = post(slow, hook_url(receiver))
+    assert isinstance(answer, TransportFailed)
+    assert answer.error == "read timeout after 0.3 s"
 
 
 def test_receiver_down_is_a_connection_error(sender: WebhookSender) -> None:
     with WebhookReceiver() as stopped:
         url = hook_url(stopped)
-    result = deliver(sender, url)
-    assert (result.outcome, result.status_code, result.error) == (
-        DeliveryOutcome.RETRY,
-        None,
-        "connection refused",
-    )
+    answer = post(sender, url)
+    assert isinstance(answer, TransportFailed)
+    assert answer.error == "connection refused"
 
 
-def test_huge_response_body_is_not_read_beyond_the_cap(
-    sender: WebhookSender, receiver: WebhookReceiver
-) -> None:
+def test_the_response_body_is_never_read(sender: WebhookSender, receiver: WebhookReceiver) -> None:
     huge = 1 << 30
     receiver.enqueue(Reply(200, stream_bytes=huge))
-    result = deliver(sender, hook_url(receiver))
-    assert (result.outcome, result.response_excerpt) == (DeliveryOutcome.DELIVERED, "x" * 2048)
+    answer = post(sender, hook_url(receiver))
+    assert isinstance(answer, ReceiverAnswered)
+    assert answer.status_code == 200
     [request] = receiver.requests
-    assert request.answered.wait(10)
+    assert request.answered.wait(10)  # the receiver's write failed: the connection was closed
     assert request.bytes_sent < huge
 
 
@@ -225,52 +193,45 @@ def test_message_id_is_the_webhook_id_on_every_attempt(
     sender: WebhookSender, receiver: WebhookReceiver
 ) -> None:
     receiver.enqueue(Reply(500), Reply(204))
-    first = deliver(sender, hook_url(receiver), message_id="msg_same")
-    second = deliver(sender, hook_url(receiver), message_id="msg_same")
-    assert (first.outcome, second.outcome) == (DeliveryOutcome.RETRY, DeliveryOutcome.DELIVERED)
+    post(sender, hook_url(receiver), message_id="msg_same")
+    post(sender, hook_url(receiver), message_id="msg_same")
     assert [r.headers["webhook-id"] for r in receiver.requests] == ["msg_same", "msg_same"]
 
 
-def test_url_failing_the_guard_is_refused_and_nothing_is_sent(
-    client: httpx.Client, dns: Dns, receiver: WebhookReceiver
-) -> None:
-    strict = WebhookSender(client, WebhookUrlPolicy(allow_http=True), dns)
-    for url in (hook_url(receiver), f"{receiver.url}/hook"):
-        result = deliver(strict, url)
-        assert (result.outcome, result.status_code) == (DeliveryOutcome.REFUSED, None)
-        assert result.error is not None
-        assert "port" in result.error
-    ports_ok = WebhookSender(
-        client, WebhookUrlPolicy(allow_http=True, allowed_ports=frozenset({receiver.port})), dns
-    )
-    result = deliver(ports_ok, hook_url(receiver))
-    assert result.outcome is DeliveryOutcome.REFUSED
-    assert result.error is not None
-    assert "loopback" in result.error
+def test_url_failing_the_guard_is_refused_and_nothing_is_sent(dns: Dns, receiver: WebhookReceiver) -> None:
+    with running(build_http_client(5.0), WebhookUrlPolicy(allow_http=True), dns) as strict:
+        for url in (hook_url(receiver), f"{receiver.url}/hook"):
+            answer = post(strict, url)
+            assert isinstance(answer, TargetRefused)
+            assert "port" in answer.reason
+            assert not answer.unresolvable
+    only_port = WebhookUrlPolicy(allow_http=True, allowed_ports=frozenset({receiver.port}))
+    with running(build_http_client(5.0), only_port, dns) as ports_ok:
+        answer = post(ports_ok, hook_url(receiver))
+    assert isinstance(answer, TargetRefused)
+    assert "loopback" in answer.reason
     assert receiver.requests == []
 
 
 def test_dns_is_checked_again_at_delivery(sender: WebhookSender, dns: Dns, receiver: WebhookReceiver) -> None:
-    assert deliver(sender, hook_url(receiver)).outcome is DeliveryOutcome.DELIVERED
+    assert isinstance(post(sender, hook_url(receiver)), ReceiverAnswered)
     dns.names["hooks.test"] = []
-    assert deliver(sender, hook_url(receiver)).outcome is DeliveryOutcome.REFUSED
+    assert post(sender, hook_url(receiver)) == TargetRefused("webhook host resolves to no address")
     del dns.names["hooks.test"]
-    unresolved = deliver(sender, hook_url(receiver))
-    assert (unresolved.outcome, unresolved.error) == (
-        DeliveryOutcome.RETRY,
-        "webhook host could not be resolved",
+    assert post(sender, hook_url(receiver)) == TargetRefused(
+        "webhook host could not be resolved", unresolvable=True
     )
     assert len(receiver.requests) == 1
 
 
-def test_connects_to_the_vetted_address_only(client: httpx.Client, receiver: WebhookReceiver) -> None:
+def test_connects_to_the_vetted_address_only(receiver: WebhookReceiver) -> None:
     answers = iter([["127.0.0.1"]])  # a second lookup (a rebinding window) would fail
 
     def resolve_once(host: str, port: int) -> list[str]:
         return next(answers)
 
-    result = deliver(WebhookSender(client, DEV, resolve_once), hook_url(receiver))
-    assert result.outcome is DeliveryOutcome.DELIVERED
+    with running(build_http_client(5.0), DEV, resolve_once) as once:
+        assert isinstance(post(once, hook_url(receiver)), ReceiverAnswered)
     assert receiver.requests[0].headers["host"] == f"hooks.test:{receiver.port}"
 
 
@@ -306,26 +267,32 @@ def self_signed(tmp_path: Path, name: str) -> Path:
     return pem
 
 
-@pytest.mark.parametrize(("cert_name", "outcome"), [("hooks.test", "delivered"), ("other.test", "retry")])
-def test_https_sends_the_name_as_sni_and_verifies_the_certificate_against_it(
-    tmp_path: Path, dns: Dns, cert_name: str, outcome: str
-) -> None:
+def tls_pair(tmp_path: Path, cert_name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a self-signed certificate for ``cert_name``, and a client trusting it."""
     pem = self_signed(tmp_path, cert_name)
     server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_tls.load_cert_chain(pem)
+    return server_tls, ssl.create_default_context(cafile=pem)
+
+
+@pytest.mark.parametrize(("cert_name", "delivered"), [("hooks.test", True), ("other.test", False)])
+def test_https_sends_the_name_as_sni_and_verifies_the_certificate_against_it(
+    tmp_path: Path, dns: Dns, cert_name: str, delivered: bool
+) -> None:
+    server_tls, client_tls = tls_pair(tmp_path, cert_name)
     with (
         WebhookReceiver(tls=server_tls) as receiver,
-        httpx.Client(verify=ssl.create_default_context(cafile=pem), trust_env=False, timeout=5.0) as http,
+        running(build_http_client(5.0, verify=client_tls), DEV, dns) as sender,
     ):
-        result = deliver(WebhookSender(http, DEV, dns), hook_url(receiver))
-        assert result.outcome == outcome
+        answer = post(sender, hook_url(receiver))
         assert receiver.sni_names == ["hooks.test"]
-        if outcome == "retry":
-            assert result.error is not None
-            assert result.error.startswith("TLS handshake failed")
-            assert receiver.requests == []
-        else:
+        if delivered:
+            assert isinstance(answer, ReceiverAnswered)
             assert receiver.requests[0].headers["host"] == f"hooks.test:{receiver.port}"
+        else:
+            assert isinstance(answer, TransportFailed)
+            assert answer.error.startswith("TLS handshake failed")
+            assert receiver.requests == []
 
 
 @pytest.mark.parametrize(
@@ -341,108 +308,54 @@ def test_https_sends_the_name_as_sni_and_verifies_the_certificate_against_it(
         (httpx.ProxyError("p"), "transport error (ProxyError)"),
     ],
 )
-def test_httpx_errors_become_retry_results(exc: httpx.TransportError, error: str) -> None:
+def test_httpx_errors_become_transport_failures(exc: httpx.TransportError, error: str) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         raise exc
 
-    with httpx.Client(transport=httpx.MockTransport(fail), timeout=5.0) as http:
-        result = deliver(WebhookSender(http, DEV, Dns()), "http://hooks.test/hook")
-    assert (result.outcome, result.status_code, result.error) == (DeliveryOutcome.RETRY, None, error)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(fail), timeout=5.0)
+    with running(client, DEV, Dns()) as failing:
+        answer = post(failing, "http://hooks.test/hook")
+    assert answer == TransportFailed(error, answer.duration_ms)
 
 
 def test_programming_errors_still_raise(sender: WebhookSender) -> None:
     with pytest.raises(ValueError, match="secret"):
-        deliver(sender, "http://hooks.test/", secrets=())
+        post(sender, "http://hooks.test/", secrets=())
     with pytest.raises(ValueError, match="timezone"):
-        deliver(sender, "http://hooks.test/", now=dt.datetime(2024, 1, 1))
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [
-        (None, None),
-        ("", None),
-        ("7", 7.0),
-        (" 12 ", 12.0),
-        ("soon", None),
-        ("-5", None),
-        ("Mon, 01 Jan 2024 00:00:30 GMT", 30.0),
-        ("Sun, 31 Dec 2023 23:00:00 GMT", 0.0),
-    ],
-)
-def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
-    assert parse_retry_after(value, dt.datetime(2024, 1, 1, tzinfo=dt.UTC)) == seconds
-
-
-class Extreme(random.Random):
-    """Jitter pinned to one end of its range."""
-
-    def __init__(self, end: str) -> None:
-        super().__init__(0)
-        self.end = end
-
-    def uniform(self, a: float, b: float) -> float:
-        return {"low": a, "high": b, "mid": (a + b) / 2}[self.end]
-
-
-def test_backoff_schedule_for_a_5_second_base() -> None:
-    expected = [5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
-    delays = [webhook_backoff(attempt, 5, Extreme("mid")) for attempt in range(1, 10)]
-    assert [round(delay.total_seconds()) for delay in delays] == expected
-    assert webhook_backoff(1, 10, Extreme("mid")) == dt.timedelta(seconds=10)
-
-
-def test_backoff_ceilings_are_monotone_and_capped() -> None:
-    ceilings = [webhook_backoff(attempt, 5, Extreme("high")) for attempt in range(1, 20)]
-    assert ceilings == sorted(ceilings)
-    assert ceilings[-1] == ceilings[8] == dt.timedelta(hours=12) * 1.2
-
-
-def test_backoff_jitter_stays_within_20_percent() -> None:
-    rng = random.Random(42)
-    for attempt in range(1, 15):
-        step = WEBHOOK_BACKOFF_STEPS[min(attempt, len(WEBHOOK_BACKOFF_STEPS)) - 1]
-        for _ in range(50):
-            seconds = webhook_backoff(attempt, 5, rng).total_seconds()
-            assert 0.8 * step <= seconds <= 1.2 * step
-    assert webhook_backoff(3, 5, Extreme("low")) == dt.timedelta(seconds=96)
-    with pytest.raises(ValueError, match="attempt"):
-        webhook_backoff(0, 5, rng)
-
-
-def test_new_webhook_secret() -> None:
-    secret = new_webhook_secret()
-    assert secret.startswith("whsec_")
-    assert len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) == 32
-    assert new_webhook_secret() != secret
-    now = dt.datetime.now(dt.UTC)
-    signature = Webhook(secret).sign("msg_1", now, "{}")
-    headers = {
-        "webhook-id": "msg_1",
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature,
-    }
-    assert Webhook(secret).verify("{}", headers) == {}
+        post(sender, "http://hooks.test/", now=dt.datetime(2024, 1, 1))
 
 
 def test_request_urls_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
-    client = build_http_client(5.0)
-    sender = WebhookSender(
-        client, WebhookUrlPolicy(allow_http=True, allow_private_networks=True), lambda h, p: ["127.0.0.1"]
-    )
+    with (
+        WebhookReceiver() as receiver,
+        running(build_http_client(5.0), DEV, lambda h, p: ["127.0.0.1"]) as sender,
+        caplog.at_level(logging.DEBUG),
+    ):
+        answer = post(sender, f"{receiver.url}/hook?token=s3cret", secrets=(new_webhook_secret(),))
 
-    with WebhookReceiver() as receiver, caplog.at_level(logging.DEBUG):
-        result = sender.deliver(
-            f"{receiver.url}/hook?token=s3cret",
-            message_id="msg_1",
-            payload=b"{}",
-            secrets=[new_webhook_secret()],
-            now=dt.datetime.now(dt.UTC),
-        )
-    client.close()
-
-    assert result.outcome is DeliveryOutcome.DELIVERED
+    assert isinstance(answer, ReceiverAnswered)
     assert "s3cret" not in caplog.text
+
+
+def test_many_threads_share_one_sender(sender: WebhookSender, receiver: WebhookReceiver) -> None:
+    answers: list[PostAnswer] = []
+
+    def one(number: int) -> None:
+        answers.append(post(sender, hook_url(receiver), message_id=f"msg_{number}"))
+
+    threads = [threading.Thread(target=one, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [type(answer) for answer in answers] == [ReceiverAnswered] * 8
+    assert sorted(r.headers["webhook-id"] for r in receiver.requests) == sorted(f"msg_{n}" for n in range(8))
+
+
+def test_close_is_idempotent_and_a_closed_sender_was_never_started(dns: Dns) -> None:
+    sender = WebhookSender(build_http_client(5.0), DEV, dns)
+    sender.close()
+    sender.close()
 
 
 class Trickler:
@@ -500,31 +413,25 @@ class Trickler:
 def test_a_receiver_trickling_its_headers_is_cut_off_at_the_attempts_deadline(
     tmp_path: Path, dns: Dns, scheme: str
 ) -> None:
-    server_tls = client_tls = None
-    if scheme == "https":
-        pem = self_signed(tmp_path, "hooks.test")
-        server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        server_tls.load_cert_chain(pem)
-        client_tls = ssl.create_default_context(cafile=pem)
+    server_tls, client_tls = tls_pair(tmp_path, "hooks.test") if scheme == "https" else (None, None)
     with (
-        Trickler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaa\r\n", tls=server_tls) as trickler,
-        httpx.Client(verify=client_tls or True, trust_env=False, timeout=0.3) as http,
+        Trickler(b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaa\r\n", tls=server_tls, limit=60) as trickler,
+        running(build_http_client(0.3, verify=client_tls or True), DEV, dns) as sender,
     ):
-        started = time.monotonic()
-        result = deliver(WebhookSender(http, DEV, dns), trickler.url)
-        took = time.monotonic() - started
+        answer = post(sender, trickler.url)
 
-    assert (result.outcome, result.status_code) == (DeliveryOutcome.RETRY, None)
-    assert result.error == "no answer within 0.9 s"  # three times the per-step time-out
-    assert 0.9 <= took < 3
+    # Every read got a byte well within 0.3 s: only the attempt's deadline (3 x 0.3 s) ends it.
+    assert answer == TransportFailed("no answer within 0.9 s", answer.duration_ms)
 
 
-def test_a_receiver_trickling_its_body_is_delivered_and_cut_off(dns: Dns) -> None:
+def test_a_receiver_trickling_its_body_is_delivered_at_once(dns: Dns) -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"
-    with Trickler(head, b"x") as trickler, build_http_client(timeout_seconds=0.3) as http:
-        started = time.monotonic()
-        result = deliver(WebhookSender(http, DEV, dns, attempt_seconds=0.5), trickler.url)
-        took = time.monotonic() - started
+    with (
+        Trickler(head, b"x", limit=60) as trickler,
+        running(build_http_client(0.3), DEV, dns, attempt_seconds=30) as sender,
+    ):
+        answer = post(sender, trickler.url)
 
-    assert (result.outcome, result.status_code) == (DeliveryOutcome.DELIVERED, 200)
-    assert took < 3
+    # Delivered once the headers are in: the body is not waited for (no 30 s deadline, no 60 s trickle).
+    assert isinstance(answer, ReceiverAnswered)
+    assert answer.status_code == 200

@@ -12,6 +12,7 @@ from lib.domain.webhook_urls import (
     UnsafeWebhookUrl,
     WebhookUrlPolicy,
     check_webhook_target,
+    check_webhook_url,
     system_resolver,
 )
 
@@ -42,6 +43,7 @@ HTTP = WebhookUrlPolicy(allow_http=True)
 DEV = WebhookUrlPolicy(allow_http=True, allow_private_networks=True)
 OK = None
 UNSAFE = "unsafe_webhook_url"
+INVALID = "invalid_webhook_url"
 UNRESOLVABLE = "webhook_host_unresolvable"
 
 CASES: list[tuple[str, WebhookUrlPolicy, str | None, str]] = [
@@ -54,13 +56,19 @@ CASES: list[tuple[str, WebhookUrlPolicy, str | None, str]] = [
     ("https://bücher.example/", STRICT, OK, ""),
     ("http://public.example/", STRICT, UNSAFE, "scheme must be https"),
     ("http://public.example/", HTTP, OK, ""),
-    ("file:///etc/passwd", STRICT, UNSAFE, "scheme"),
-    ("ftp://public.example/", HTTP, UNSAFE, "scheme must be https or http"),
+    ("file:///etc/passwd", STRICT, INVALID, "absolute http(s) URL"),
+    ("ftp://public.example/", HTTP, INVALID, "absolute http(s) URL"),
+    ("javascript:alert(1)", HTTP, INVALID, "absolute http(s) URL"),
+    ("public.example/hook", HTTP, INVALID, "absolute http(s) URL"),
+    ("/hook", HTTP, INVALID, "absolute http(s) URL"),
+    ("https://", STRICT, INVALID, "absolute http(s) URL"),
+    ("https://public.example/" + "x" * 2100, STRICT, INVALID, "longer than 2048"),
     ("https://user:pass@public.example/", STRICT, UNSAFE, "credentials"),
     ("https://token@public.example/", STRICT, UNSAFE, "credentials"),
-    ("https:///hook", STRICT, UNSAFE, "no host"),
+    ("https:///hook", STRICT, INVALID, "absolute http(s) URL"),
+    ("https://:443/hook", STRICT, INVALID, "no host"),
     ("https://public.example:22/", STRICT, UNSAFE, "port 22 is not allowed"),
-    ("https://public.example:99999/", STRICT, UNSAFE, "not a valid URL"),
+    ("https://public.example:99999/", STRICT, INVALID, "not a valid URL"),
     ("https://1.2.3.4 x/", STRICT, UNSAFE, "not a valid name"),
     ("https://localhost/", STRICT, UNSAFE, "loopback"),
     ("https://127.0.0.1/", STRICT, UNSAFE, "loopback"),
@@ -110,6 +118,21 @@ def test_webhook_url_table(url: str, policy: WebhookUrlPolicy, code: str | None,
         check_webhook_target(url, policy, fake_resolve)
     assert caught.value.code == code
     assert fragment in caught.value.message
+
+
+@pytest.mark.parametrize("url", [None, "", "   "])
+def test_no_webhook_url_at_submission_is_fine(url: str | None) -> None:
+    assert check_webhook_url(url, STRICT, fake_resolve) is None
+
+
+def test_a_submitted_url_is_checked_whole_and_kept_stripped() -> None:
+    assert check_webhook_url(" https://public.example/hook?x=1 ", STRICT, fake_resolve) == (
+        "https://public.example/hook?x=1"
+    )
+    for url, code in (("ftp://public.example/", INVALID), ("https://10.0.0.1/", UNSAFE)):
+        with pytest.raises(UnsafeWebhookUrl) as caught:
+            check_webhook_url(url, STRICT, fake_resolve)
+        assert caught.value.code == code
 
 
 def test_unsafe_url_is_a_400_invalid_request() -> None:

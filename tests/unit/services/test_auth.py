@@ -1,38 +1,46 @@
-"""The Authenticator's cache: what it saves, and what it must never save."""
+"""Who is calling: the Authenticator's cache over the tenants port, and revocation through the admin use case."""
 
 from __future__ import annotations
 
-from typing import cast
+from dataclasses import replace
 
 import pytest
 
-from lib.adapters.tenant_store import Project, StoredKey, TenantStore
 from lib.domain.api_keys import IssuedKey, issue_key
 from lib.domain.errors import AuthenticationFailed, NotFound
+from lib.domain.tenants import Project, StoredKey
+from lib.services import admin
 from lib.services.auth import Authenticator
+from tests.support.fakes.context import Fakes
+from tests.support.fakes.tenants import FakeTenants
+from tests.support.jobs import T0
 
 
-class CountingTenants:
-    """Answers from dicts and counts the look-ups (a stand-in for the store, unit tests only)."""
+class CountingTenants(FakeTenants):
+    """The tenants fake, counting the look-ups the cache is there to save."""
 
     def __init__(self) -> None:
-        self.keys: dict[str, StoredKey] = {}
-        self.projects: set[tuple[str, str]] = set()
+        super().__init__()
         self.key_reads = 0
         self.project_reads = 0
+        self.create_tenant("tenant-1", "one", T0)
+        self.create_tenant("tenant-2", "two", T0)
 
     def add(self, tenant_id: str) -> IssuedKey:
         key = issue_key()
-        self.keys[key.key_id] = StoredKey(tenant_id, key.key_id, key.secret_sha256)
+        assert self.add_key(tenant_id, key, T0)
         return key
+
+    def add_project(self, tenant_id: str, project_id: str) -> None:
+        self.create_project(Project(tenant_id, project_id, "p"), T0)
 
     def find_key(self, key_id: str) -> StoredKey | None:
         self.key_reads += 1
-        return self.keys.get(key_id)
+        return super().find_key(key_id)
 
     def get_project(self, tenant_id: str, project_id: str) -> Project | None:
         self.project_reads += 1
-        return Project(tenant_id, project_id, "p") if (tenant_id, project_id) in self.projects else None
+        return super().get_project(tenant_id, project_id)
 
 
 class Clock:
@@ -54,7 +62,7 @@ def clock() -> Clock:
 
 
 def authenticator(store: CountingTenants, clock: Clock, ttl: float = 30) -> Authenticator:
-    return Authenticator(cast(TenantStore, store), ttl, clock)
+    return Authenticator(store, ttl, clock)
 
 
 def test_a_key_is_read_once_while_remembered_then_read_again(store: CountingTenants, clock: Clock) -> None:
@@ -78,7 +86,7 @@ def test_a_key_revoked_elsewhere_stops_working_once_the_ttl_has_passed(
     key = store.add("tenant-1")
     auth = authenticator(store, clock)
     auth.tenant_of(key.plaintext)
-    del store.keys[key.key_id]
+    assert store.revoke_key(key.key_id, T0)
 
     still = auth.tenant_of(key.plaintext)
     clock.now += 31
@@ -92,7 +100,7 @@ def test_forgetting_a_key_makes_its_revocation_immediate(store: CountingTenants,
     key = store.add("tenant-1")
     auth = authenticator(store, clock)
     auth.tenant_of(key.plaintext)
-    del store.keys[key.key_id]
+    assert store.revoke_key(key.key_id, T0)
 
     auth.forget_key(key.key_id)
 
@@ -123,7 +131,7 @@ def test_unknown_keys_are_not_remembered_so_a_new_key_works_at_once(
     with pytest.raises(AuthenticationFailed):
         auth.tenant_of(key.plaintext)
 
-    store.keys[key.key_id] = StoredKey("tenant-2", key.key_id, key.secret_sha256)
+    assert store.add_key("tenant-2", key, T0)
 
     assert auth.tenant_of(key.plaintext) == "tenant-2"
 
@@ -155,7 +163,7 @@ def test_an_existing_project_is_remembered_a_missing_one_is_not(store: CountingT
     auth = authenticator(store, clock)
     with pytest.raises(NotFound) as raised:
         auth.require_project("tenant-1", "p-1")
-    store.projects.add(("tenant-1", "p-1"))
+    store.add_project("tenant-1", "p-1")
 
     for _ in range(3):
         auth.require_project("tenant-1", "p-1")
@@ -166,7 +174,7 @@ def test_an_existing_project_is_remembered_a_missing_one_is_not(store: CountingT
 
 def test_a_ttl_of_zero_reads_the_store_every_time(store: CountingTenants, clock: Clock) -> None:
     key = store.add("tenant-1")
-    store.projects.add(("tenant-1", "p-1"))
+    store.add_project("tenant-1", "p-1")
     auth = authenticator(store, clock, ttl=0)
 
     for _ in range(3):
@@ -174,3 +182,44 @@ def test_a_ttl_of_zero_reads_the_store_every_time(store: CountingTenants, clock:
         auth.require_project("tenant-1", "p-1")
 
     assert (store.key_reads, store.project_reads) == (3, 3)
+
+
+def cached(fakes: Fakes) -> Fakes:
+    """The fakes with a 30 s auth cache (the default settings turn it off)."""
+    return replace(fakes, ctx=replace(fakes.ctx, auth=Authenticator(fakes.tenants, 30)))
+
+
+def test_a_key_revoked_by_the_admin_command_is_refused_at_once_in_this_process(fakes: Fakes) -> None:
+    here = cached(fakes)
+    key = here.register()
+    assert here.ctx.auth.tenant_of(key) == "tenant-001"
+
+    admin.revoke_api_key(here.ctx, key.split("_")[1])
+
+    with pytest.raises(AuthenticationFailed):
+        here.ctx.auth.tenant_of(key)
+    [stored] = here.tenants.tenants["tenant-001"].keys
+    assert stored.revoked_at == T0
+
+
+def test_a_tenant_being_deleted_is_forgotten_at_once(fakes: Fakes) -> None:
+    here = cached(fakes)
+    key = here.register()
+    here.ctx.auth.require_project("tenant-001", "project-001")
+    key_ids = here.tenants.begin_deletion("tenant-001", T0)
+    here.tenants.delete_tenant("tenant-001")
+    assert key_ids is not None
+
+    here.ctx.auth.forget_tenant("tenant-001", key_ids)
+
+    with pytest.raises(AuthenticationFailed):
+        here.ctx.auth.tenant_of(key)
+    with pytest.raises(NotFound):
+        here.ctx.auth.require_project("tenant-001", "project-001")
+
+
+def test_keys_are_refused_after_revocation_without_a_cache(fakes: Fakes) -> None:
+    key = fakes.register()
+    assert fakes.tenants.revoke_key(key.split("_")[1], T0)
+    with pytest.raises(AuthenticationFailed):
+        fakes.ctx.auth.tenant_of(key)
