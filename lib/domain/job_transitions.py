@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lib.domain.backoff import Backoff
+from lib.domain.clock import CLOCK_SLACK
 from lib.domain.errors import LeaseLost
 from lib.domain.jobs import (
     ALLOWED,
-    CLOCK_SLACK,
     Attempt,
     AttemptOutcome,
     Change,

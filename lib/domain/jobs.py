@@ -19,14 +19,11 @@ changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 
 from lib.domain.parsing import TokenUsage
 from lib.domain.webhooks import WebhookDelivery
-
-#: Tolerated difference between the clocks of the workers (and the queue's delays).
-CLOCK_SLACK = timedelta(seconds=5)
 
 
 class JobStatus(str, Enum):

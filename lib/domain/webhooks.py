@@ -30,12 +30,8 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from lib.domain.backoff import Backoff
+from lib.domain.clock import CLOCK_SLACK
 from lib.domain.webhook_outcomes import DeliveryOutcome, Verdict
-
-#: How far ahead of its due time a message may arrive and still be attempted (queue delays
-#: and clocks are not exact): the job's ``CLOCK_SLACK`` (``lib.domain.jobs`` imports this
-#: module, so it cannot be imported from there).
-DUE_SLACK = timedelta(seconds=5)
 
 
 class WebhookState(str, Enum):
@@ -160,7 +156,7 @@ def is_due(delivery: WebhookDelivery, message_id: str, now: datetime) -> bool:
     """
     if delivery.message_id != message_id or delivery.state is not WebhookState.PENDING:
         return False
-    return delivery.next_attempt_at is None or delivery.next_attempt_at <= now + DUE_SLACK
+    return delivery.next_attempt_at is None or delivery.next_attempt_at <= now + CLOCK_SLACK
 
 
 def start_attempt(delivery: WebhookDelivery, now: datetime, lost_after: timedelta) -> DeliveryChange:

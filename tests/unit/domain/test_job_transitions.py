@@ -9,8 +9,9 @@ import pytest
 
 from lib.domain import job_transitions as transitions
 from lib.domain.backoff import Backoff
+from lib.domain.clock import CLOCK_SLACK
 from lib.domain.errors import LeaseLost
-from lib.domain.jobs import CLOCK_SLACK, AttemptOutcome, Change, Expect, Job, JobError, JobStatus
+from lib.domain.jobs import AttemptOutcome, Change, Expect, Job, JobError, JobStatus
 from lib.domain.parsing import TokenUsage
 from lib.domain.webhooks import WebhookState
 from tests.support.jobs import T0, new_job
