@@ -41,7 +41,8 @@ class JobFacts:
     """The job around a parsed report: ids, times (timezone-aware), the parser, the files.
 
     ``model`` is the parser that read the report (a Gemini model name, or the
-    local parser's name); ``files`` are in upload order, numbered from 1.
+    local parser's name); ``files`` are in upload order, numbered from 1 (none for a
+    report imported from the old service, whose PDF was never uploaded here).
     """
 
     job_id: str
@@ -56,8 +57,8 @@ class JobFacts:
     def __post_init__(self) -> None:
         if self.created_at.utcoffset() is None or self.completed_at.utcoffset() is None:
             raise ValueError("created_at and completed_at must be timezone-aware")
-        if not self.files or [item.number for item in self.files] != list(range(1, len(self.files) + 1)):
-            raise ValueError("files must be at least one, numbered 1..n in upload order")
+        if [item.number for item in self.files] != list(range(1, len(self.files) + 1)):
+            raise ValueError("files must be numbered 1..n in upload order")
 
     @classmethod
     def from_job(cls, job: Job, pages: Sequence[int] | None = None) -> JobFacts:

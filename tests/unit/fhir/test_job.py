@@ -61,11 +61,16 @@ def test_times_must_be_aware() -> None:
 
 @pytest.mark.parametrize(
     "files",
-    [(), (JobFile(2, 1, SHA),), (JobFile(1, 1, SHA), JobFile(1, 1, SHA))],
+    [(JobFile(2, 1, SHA),), (JobFile(1, 1, SHA), JobFile(1, 1, SHA))],
 )
 def test_files_are_numbered_from_one(files: tuple[JobFile, ...]) -> None:
     with pytest.raises(ValueError, match=r"numbered 1\.\.n"):
         JobFacts("j", "r", "t", "p", CREATED, COMPLETED.astimezone(UTC), "m", files)
+
+
+def test_a_job_without_files_is_an_imported_report() -> None:
+    facts = JobFacts("j", "r", "t", "p", CREATED, COMPLETED.astimezone(UTC), "imported", ())
+    assert facts.files == ()
 
 
 @pytest.mark.parametrize(
