@@ -18,13 +18,14 @@ Ruled tables (found from the ruling lines before this module runs) and runs of
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lib.documents.keyvalues import grid_pairs, inline_pairs, is_label, looks_like_label, stacked_pair
-from lib.documents.model import Block, Cell, KeyValue, Line, Table, Word
+from lib.documents.model import Block, Cell, KeyValue, Line, Table, TextSource, Word
 from lib.documents.rows import SEGMENT_GAP, Row, group_rows, split_word, word_size
 from lib.documents.tables import Grid, merge_wrapped_rows, table_from_cells, table_from_grid
 
@@ -36,6 +37,14 @@ _BAND_GAP = 2.5
 _BLOCK_GAP = 0.8
 _MIN_PIPE_CELLS = 3
 _MAX_TABLE_CELL_WORDS = 6
+# A row further below the band than this many times its first row gap, across half a
+# gutter, starts the next part of the page (a heading under a table).
+_NEW_PART_PITCH = 1.3
+# List markers: "1." "2)" "(3)" and bullets. "-" and "*" alone also stand for an empty
+# table cell, so a column of them is a list only beside a column of unmistakable markers.
+_ENUMERATOR = re.compile(r"^\(?\d{1,2}[.)]$")
+_BULLETS = frozenset("\u2022\u25e6\u25aa\u25ab\u25cf\u25cb\u25a0\u25a1\u2023\u2043\u00b7\u00bb")
+_DASHES = frozenset("-\u2013*+")
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,9 @@ class _PageReader:
         """A table read row by row, or columns read one after the other (see the module docstring)."""
         cells = band.cells()
         kind = _classify(cells)
+        if kind == "list":
+            self._text(band.rows)
+            return
         if kind == "table":
             self.add_table(table_from_cells(merge_wrapped_rows(cells), self.page))
             return
@@ -171,11 +183,16 @@ class _PageReader:
                 for label, value in zip(upper, lower, strict=True):
                     if label and value:
                         self.pairs.append(stacked_pair(label, value, self.page))
-        columns = _field_columns(cells) if kind == "fields" else [[c] for c in range(len(cells[0]))]
+        if kind == "fields":
+            columns = _field_columns(cells)
+        elif kind == "lists":
+            columns = _list_groups(cells)
+        else:
+            columns = [[c] for c in range(len(cells[0]))]
         for group in columns:
             column_rows = [Row(tuple(w for c in group for w in row[c])) for row in cells]
             column_rows = [row for row in column_rows if row.words]
-            if kind == "columns" and depth < _MAX_DEPTH:
+            if kind in ("columns", "lists") and depth < _MAX_DEPTH:
                 self.read_rows(group_rows(w for row in column_rows for w in row.words), depth + 1)
             elif kind == "stacked":
                 self.regions.append(_Region([row.line(self.page) for row in column_rows]))
@@ -238,7 +255,7 @@ def _grow_band(rows: Sequence[Row], start: int) -> _Band | None:
     members = [first]
     pitch: float | None = None
     for row in rows[start + 1 :]:
-        gap = row.box.top - members[-1].box.bottom
+        gap = _row_gap(members[-1], row)
         if gap > _BAND_GAP * max(first.size, row.size) or (
             pitch is not None and gap > 1.6 * pitch + 0.3 * row.size
         ):
@@ -255,6 +272,8 @@ def _grow_band(rows: Sequence[Row], start: int) -> _Band | None:
             and (_style(row) != _style(members[0]) or _eaten(gutters, narrowed) > 0.5)
         ):
             break
+        if pitch is not None and gap > _NEW_PART_PITCH * pitch and _eaten(gutters, narrowed) > 0.5:
+            break  # set apart and across a gutter: the next part of the page (a heading under a table)
         pitch = gap if pitch is None else pitch
         covered, gutters = grown, narrowed
         members.append(row)
@@ -270,6 +289,20 @@ def _grow_band(rows: Sequence[Row], start: int) -> _Band | None:
     if not gutters or not any(_both_sides(kept, gutter) for gutter in gutters):
         return None
     return _Band(tuple(kept), tuple((g0 + g1) / 2 for g0, g1 in gutters))
+
+
+def _row_gap(upper: Row, lower: Row) -> float:
+    """The white space between two rows, for OCR rows measured between their centres.
+
+    An OCR box is its ink's: a row of "once daily" is lower-case high, one with "(g)"
+    reaches down a descender, and a speck read as a comma stretches it further, so
+    the space between boxes jitters by half a line where the lines are evenly set.
+    Centres move far less; less the font size, they give the white space.
+    """
+    if all(word.source is TextSource.OCR for word in (*upper.words, *lower.words)):
+        middle = (lower.box.top + lower.box.bottom - upper.box.top - upper.box.bottom) / 2
+        return middle - max(upper.size, lower.size)
+    return lower.box.top - upper.box.bottom
 
 
 def _style(row: Row) -> tuple[int, bool]:
@@ -301,11 +334,11 @@ def _trim(members: list[Row], width: float) -> list[Row] | None:
 
     wide = [row for row in members if columns(row) > 1] or members
     style = Counter((round(row.size), row.bold) for row in wide).most_common(1)[0][0]
-    gaps = [b.box.top - a.box.bottom for a, b in itertools.pairwise(members)]
+    gaps = [_row_gap(a, b) for a, b in itertools.pairwise(members)]
     usual = statistics.median(gaps) if gaps else 0.0
     trimmed = list(members)
     while len(trimmed) > 1 and columns(trimmed[-1]) == 1:
-        gap = trimmed[-1].box.top - trimmed[-2].box.bottom
+        gap = _row_gap(trimmed[-2], trimmed[-1])
         if (round(trimmed[-1].size), trimmed[-1].bold) == style and gap <= 1.5 * usual + 1:
             break
         trimmed.pop()
@@ -321,7 +354,7 @@ def _both_sides(rows: Sequence[Row], gutter: tuple[float, float]) -> bool:
 
 
 def _classify(cells: list[list[list[Word]]]) -> str:
-    """``"fields"``, ``"stacked"``, ``"table"`` or ``"columns"`` for a band's cells."""
+    """``"fields"``, ``"stacked"``, ``"lists"``, ``"list"``, ``"table"`` or ``"columns"`` for a band's cells."""
     width = len(cells[0])
     columns = [[cell for cell in (row[c] for row in cells) if cell] for c in range(width)]
     for column in columns:
@@ -334,11 +367,73 @@ def _classify(cells: list[list[list[Word]]]) -> str:
         for upper, lower in zip(cells[0::2], cells[1::2], strict=False)
     ):
         return "stacked"
+    if len(_list_columns(cells)) >= 2:
+        return "lists"
+    if _hanging_list(cells):
+        return "list"
     sizes = [len(cell) for column in columns for cell in column]
     short = statistics.median(sizes) <= _MAX_TABLE_CELL_WORDS if sizes else False
     if short and (width >= 3 or _numeric_column(columns)):
         return "table"
     return "columns"
+
+
+def _marker(text: str) -> str | None:
+    """``"sure"`` for an enumerator or bullet, ``"dash"`` for "-" or "*", else ``None``."""
+    if _ENUMERATOR.match(text) or (len(text) == 1 and text in _BULLETS):
+        return "sure"
+    if len(text) == 1 and text in _DASHES:
+        return "dash"
+    return None
+
+
+def _list_columns(cells: list[list[list[Word]]]) -> list[int]:
+    """The columns of a band that hold list markers, when two or more lists stand side by side.
+
+    A column is a list column when at least half its filled cells begin with a marker
+    (alone in the cell, its item in the next column, or followed by the item's words)
+    and the column right of a marker alone is filled in that row. Two such columns,
+    one with an enumerator or bullet, are two lists drawn beside each other (problems
+    and medications); a single one is a numbered table or a list with hanging markers.
+    """
+    found = [column for column in range(len(cells[0])) if _list_column(cells, column)]
+    sure = any(_list_column(cells, column) == "sure" for column in found)
+    return found if sure and len(found) >= 2 else []
+
+
+def _list_column(cells: list[list[list[Word]]], column: int) -> str | None:
+    """``"sure"`` or ``"dash"`` when ``column`` holds list markers (see :func:`_list_columns`)."""
+    width = len(cells[0])
+    filled = [(row, row[column]) for row in cells if row[column]]
+    kinds = [_marker(cell[0].text) for _, cell in filled]
+    marked = sum(1 for kind in kinds if kind)
+    alone_ok = all(
+        len(cell) > 1 or (column + 1 < width and bool(row[column + 1]))
+        for (row, cell), kind in zip(filled, kinds, strict=True)
+        if kind
+    )
+    if not filled or marked * 2 < len(filled) or not alone_ok:
+        return None
+    return "sure" if "sure" in kinds else "dash"
+
+
+def _hanging_list(cells: list[list[list[Word]]]) -> bool:
+    """A list whose markers hang left of its items: two columns, the first enumerators or bullets.
+
+    Read as text, one line per row: rows with no marker are items whose marker OCR
+    lost as often as wrapped lines, and the item rules tell them apart.
+    """
+    return len(cells[0]) == 2 and all(len(row[0]) <= 1 for row in cells) and _list_column(cells, 0) == "sure"
+
+
+def _list_groups(cells: list[list[list[Word]]]) -> list[list[int]]:
+    """Each list's marker column with the columns of its items, up to the next list."""
+    starts = _list_columns(cells)
+    width = len(cells[0])
+    groups = [[column] for column in range(starts[0])]
+    for start, end in itertools.pairwise([*starts, width]):
+        groups.append(list(range(start, end)))
+    return groups
 
 
 def _starts_with_label(cell: Sequence[Word]) -> bool:
@@ -454,6 +549,8 @@ def _heading(line: Line, body_size: float) -> bool:
     # A sentence, or a "Label: value" line, is not a heading.
     if len(words) > 8 or text.endswith((".", ",", ";")) or ":" in text.rstrip(":"):
         return False
+    if sum(1 for char in text if char.isalpha()) < 2:
+        return False  # a number or a list marker on its own ("3", "2.") heads nothing
     if all(word.bold for word in words) or _size(line) >= body_size + 1.5:
         return True
     letters = [ch for ch in text if ch.isalpha()]

@@ -36,6 +36,22 @@ at 150, 225 or 300 dpi (Lanczos or bicubic, before or after the median filter),
 without the filter, with a cross-shaped median, binarised or contrast-stretched,
 or tesseract's Sauvola thresholding, all read as many numbers right or fewer.
 
+Second looks: a word tesseract is unsure of (below :data:`REREAD_BELOW`), and a
+number whose image shows more decimal points than its text, is cut out, enlarged to
+about :data:`REREAD_HEIGHT` pixels and read again as one line (:func:`_reread`); ink
+that no word covers (short cells and small grey labels the page layout analysis passed
+over) is read the same way (:func:`_read_missed_ink`). On the 42 tuning scans, tokens
+read exactly as their text twins print them rose from 94.9 % to 95.6 % (numbers 88.2 %
+to 90.0 %), for about 0.1-0.2 s per page. Upscaling the whole page did the opposite
+(300 dpi: 93.4 % / 86.0 %), as did dropping the median filter (89.9 % / 81.1 %) or
+stretching levels before recognition.
+
+Font sizes: an OCR box is its ink's, so "once" is an x-height tall and "daily" a full
+ascender-to-descender span. Each word gets a font size estimated from its height and
+letters, the median over its tesseract line (:func:`_font_sizes`), so the layout's
+gaps, headings and styles compare sizes as on a text page (with raw box heights,
+"Metformin ER" split into two columns at a lower-case line's small "size").
+
 Tesseract's LSTM engine reports no font attributes, so boldness is measured on the
 image: a word is bold when its strokes are at least :data:`BOLD_STROKE_RATIO` times
 as thick as the page's typical word's (mean horizontal run of ink). On generated
@@ -95,6 +111,27 @@ _DOT_RUN = re.compile(r"(?<=[td]) +(d+) +(?=d*t)")
 # A point is fainter than a digit's strokes: at 150 dpi its darkest pixel can be 180.
 _DOT_INK_LEVEL = 200
 
+# Re-reading (see _reread): words below this confidence, at most this many per page,
+# enlarged to about this height in pixels (by at most _MAX_REREAD_FACTOR), framed in
+# white; kept when tesseract is surer by this much. Not started within the reserve.
+REREAD_BELOW = 0.9
+MAX_REREADS = 40
+REREAD_HEIGHT = 40
+_MAX_REREAD_FACTOR = 4.0
+_REREAD_MARGIN = 10
+_REREAD_MARGIN_CONFIDENCE = 0.05
+_REREAD_TIMEOUT_MS = 500
+_REREAD_RESERVE_SECONDS = 1.0
+
+# Ink no word covers (see _read_missed_ink): darker than this, at least this many
+# usual word heights squared of it in a piece; at most this many pieces per page,
+# their words kept from this confidence.
+_MISSED_INK_LEVEL = 170
+_MAX_MISSED_LINE = 1.6
+_MIN_MISSED_INK = 0.15
+MAX_MISSED_READS = 20
+MISSED_INK_CONFIDENCE = 0.7
+
 # Bold: strokes this much thicker than the page's median word (see the module docstring).
 BOLD_STROKE_RATIO = 1.3
 # Fewer words than this give no reliable median, and nothing is marked bold.
@@ -103,7 +140,14 @@ _MIN_WORDS_FOR_BOLD = 8
 _MAX_RUN_SHARE = 0.35
 
 # An unsure word taller than this many median word heights spans lines: a misread, dropped.
-_MAX_WORD_LINES = 3.0
+_MAX_WORD_LINES = 2.0
+
+# Font size from ink height (see _em_estimate): shares of the em.
+_CAP_SHARE = 0.73
+_X_SHARE = 0.53
+_DESCENDER_SHARE = 0.21
+_ASCENDERS = frozenset("bdfhklt/\\()[]{}|!?%&#@$")
+_DESCENDERS = frozenset("gjpqy()[]{}|µ")
 
 # More engines than cores only adds memory (each holds the model).
 _POOL_SIZE = min(4, os.cpu_count() or 1)
@@ -149,13 +193,16 @@ def ocr_page(
         found = engine.read(
             Image.fromarray(pixels), raster.dpi, timeout_ms=max(1, int(_time_left(deadline) * 1000))
         )
-    if found is None:
-        raise PdfTooComplex("time")
+        if found is None:
+            raise PdfTooComplex("time")
+        found = _reread_doubtful(engine, pixels, found, raster.dpi, deadline)
+        found += _read_missed_ink(engine, pixels, found, raster.dpi, deadline)
     kept = _without_tall_guesses([raw for raw in found if _keep(raw)])
     bold = _bold(pixels, kept)
+    sizes = _font_sizes(kept, raster.scale)
     words = tuple(
-        _word(raw, raster, page_number, heavy, _decimal_points(pixels, raw))
-        for raw, heavy in zip(kept, bold, strict=True)
+        _word(raw, raster, page_number, heavy, _decimal_points(pixels, raw), size)
+        for raw, heavy, size in zip(kept, bold, sizes, strict=True)
     )
     readable = any(_legible(word) for word in words)
     rules = _page_rules(raster, found_rules) if clip is None and readable else ()
@@ -171,6 +218,138 @@ def ocr_page(
     return OcrPage(
         words=words if readable else (), readable=readable, skew_degrees=raster.skew_degrees, rules=rules
     )
+
+
+def _reread_doubtful(
+    engine: _Tesseract,
+    pixels: npt.NDArray[np.uint8],
+    words: list[_RawWord],
+    dpi: int,
+    deadline: float,
+) -> list[_RawWord]:
+    """``words`` with the doubtful ones read again, cut out and enlarged (see :func:`_reread`).
+
+    Doubtful: a word tesseract is unsure of (below :data:`REREAD_BELOW`), or a number
+    whose image shows more decimal points than its text. At most
+    :data:`MAX_REREADS` per page, and none once the deadline is near.
+    """
+    out: list[_RawWord] = []
+    budget = MAX_REREADS
+    for raw in words:
+        doubtful = _has_alnum(raw.text) and (
+            raw.confidence < REREAD_BELOW
+            or len(_decimal_points(pixels, raw)) > raw.text.count(".") + raw.text.count(",")
+        )
+        if not doubtful or budget <= 0 or deadline - time.monotonic() < _REREAD_RESERVE_SECONDS:
+            out.append(raw)
+            continue
+        budget -= 1
+        out.extend(_reread(engine, pixels, raw, dpi))
+    return out
+
+
+def _reread(engine: _Tesseract, pixels: npt.NDArray[np.uint8], raw: _RawWord, dpi: int) -> list[_RawWord]:
+    """``raw`` read again from its own box, enlarged to :data:`REREAD_HEIGHT` pixels, as one line.
+
+    Small print at 150 dpi is a few pixels high; tesseract's model reads it better
+    enlarged, alone, without the page's layout analysis. The new reading replaces
+    the old one only when tesseract is surer of every word of it; its boxes are
+    mapped back onto the page image.
+    """
+    left, top, right, bottom = raw.box
+    height = max(bottom - top, 1)
+    pad_x, pad_y = max(2, round(0.3 * height)), max(2, round(0.25 * height))
+    x0, y0 = max(0, left - pad_x), max(0, top - pad_y)
+    x1, y1 = min(pixels.shape[1], right + pad_x), min(pixels.shape[0], bottom + pad_y)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return [raw]
+    factor = min(_MAX_REREAD_FACTOR, max(1.0, REREAD_HEIGHT / height))
+    crop = Image.fromarray(pixels[y0:y1, x0:x1])
+    crop = crop.resize((round((x1 - x0) * factor), round((y1 - y0) * factor)), Image.Resampling.LANCZOS)
+    framed = Image.new("L", (crop.width + 2 * _REREAD_MARGIN, crop.height + 2 * _REREAD_MARGIN), 255)
+    framed.paste(crop, (_REREAD_MARGIN, _REREAD_MARGIN))
+    found = engine.read(framed, round(dpi * factor), timeout_ms=_REREAD_TIMEOUT_MS, one_line=True)
+    if not found:
+        return [raw]
+    found = [word for word in found if _has_alnum(word.text)]
+    if not found or min(word.confidence for word in found) <= raw.confidence + _REREAD_MARGIN_CONFIDENCE:
+        return [raw]
+
+    def back(x: float, y: float) -> tuple[int, int]:
+        return round(x0 + (x - _REREAD_MARGIN) / factor), round(y0 + (y - _REREAD_MARGIN) / factor)
+
+    mapped: list[_RawWord] = []
+    for word in found:
+        x_left, y_top = back(word.box[0], word.box[1])
+        x_right, y_bottom = back(word.box[2], word.box[3])
+        box = (max(x_left, left), max(y_top, top - pad_y), min(x_right, right), min(y_bottom, bottom + pad_y))
+        if box[2] <= box[0]:
+            return [raw]
+        columns = tuple((back(a, 0)[0], back(z, 0)[0]) for a, z in word.symbols)
+        mapped.append(replace(word, box=box, symbols=columns, line=raw.line))
+    return mapped
+
+
+def _read_missed_ink(
+    engine: _Tesseract,
+    pixels: npt.NDArray[np.uint8],
+    words: Sequence[_RawWord],
+    dpi: int,
+    deadline: float,
+) -> list[_RawWord]:
+    """Words in the ink that no word of ``words`` covers: text tesseract's layout analysis passed over.
+
+    On the tuning scans it skipped whole short cells (an accession number alone in a
+    ruled cell, a small label above its value). The ink left outside every word box
+    is cut into line-high strips and those into pieces at wide gaps; each piece big
+    enough to be a word is read as a line (:func:`_reread`). Only confident words
+    (:data:`MISSED_INK_CONFIDENCE`) are kept: specks and stains read as letters too.
+    """
+    heights = [raw.box[3] - raw.box[1] for raw in words if _has_alnum(raw.text)]
+    if len(heights) < _MIN_WORDS_FOR_BOLD:
+        return []
+    usual = float(np.median(heights))
+    ink = pixels < _MISSED_INK_LEVEL
+    pad = max(1, round(0.15 * usual))
+    for raw in words:
+        left, top, right, bottom = raw.box
+        ink[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad] = False
+    found: list[_RawWord] = []
+    reads = 0
+    for top, bottom in _runs(ink.sum(axis=1) >= 1, min_length=max(3, round(0.4 * usual))):
+        if bottom - top > _MAX_MISSED_LINE * usual:
+            continue  # several lines run together, a picture or a stain: not one line of text
+        strip = ink[top:bottom]
+        columns = strip.sum(axis=0) >= 1
+        for left, right in _runs(columns, min_length=1, bridge=round(0.8 * usual)):
+            if right - left < 0.8 * usual or strip[:, left:right].sum() < _MIN_MISSED_INK * usual * usual:
+                continue
+            if reads >= MAX_MISSED_READS or deadline - time.monotonic() < _REREAD_RESERVE_SECONDS:
+                return found
+            reads += 1
+            piece = _RawWord("?", 0.0, (left, top, right, bottom), line=-1 - reads)
+            found.extend(
+                word
+                for word in _reread(engine, pixels, piece, dpi)
+                if word is not piece and word.confidence >= MISSED_INK_CONFIDENCE
+            )
+    return found
+
+
+def _runs(mask: npt.NDArray[np.bool_], *, min_length: int, bridge: int = 0) -> list[tuple[int, int]]:
+    """``(start, end)`` of the runs of true values in ``mask``, gaps up to ``bridge`` closed."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for index, value in enumerate([*mask.tolist(), False]):
+        if value and start is None:
+            start = index
+        elif not value and start is not None:
+            if runs and start - runs[-1][1] <= bridge:
+                runs[-1] = (runs[-1][0], index)
+            else:
+                runs.append((start, index))
+            start = None
+    return [(a, b) for a, b in runs if b - a >= min_length]
 
 
 def _page_rules(raster: Raster, found_rules: Sequence[PixelRule]) -> tuple[Rule, ...]:
@@ -238,6 +417,8 @@ class _RawWord:
     box: tuple[int, int, int, int]
     # The pixel columns ``(left, right)`` of each character, when tesseract gave one box per character.
     symbols: tuple[tuple[int, int], ...] = ()
+    # Which of tesseract's text lines the word is on (0, 1, ... in reading order).
+    line: int = 0
 
 
 def _keep(raw: _RawWord) -> bool:
@@ -345,8 +526,46 @@ def _checked_number(raw: _RawWord, points: Sequence[float]) -> tuple[str, float]
     return repaired, min(raw.confidence, REPAIRED_NUMBER_CONFIDENCE)
 
 
+def _font_sizes(words: Sequence[_RawWord], scale: float) -> list[float | None]:
+    """Each word's font size (points), the median of its tesseract line's estimates.
+
+    An OCR box is the ink's: "once" is an x-height tall, "DOSE" a cap height, "daily"
+    a full ascender-to-descender span, so box heights of one line differ by half. The
+    layout compares sizes (gaps between words, headings, a band's style), so every
+    word gets its line's median of :func:`_em_estimate`; ``None`` (the box height
+    stands in) only where no word of the line has a letter or digit.
+    """
+    by_line: dict[int, list[float]] = {}
+    for raw in words:
+        estimate = _em_estimate(raw.text, (raw.box[3] - raw.box[1]) / scale)
+        if estimate is not None:
+            by_line.setdefault(raw.line, []).append(estimate)
+    medians = {line: round(float(np.median(found)), 1) for line, found in by_line.items()}
+    return [medians.get(raw.line) for raw in words]
+
+
+def _em_estimate(text: str, height: float) -> float | None:
+    """The font size a word of ``text`` whose ink is ``height`` points tall was set in.
+
+    Shares of the em in common sans fonts (Helvetica, Arial, DejaVu Sans): capitals,
+    digits and ascenders reach about 0.73 above the baseline, lower case 0.53,
+    descenders (g, j, p, q, y, brackets) about 0.21 below.
+    """
+    if not any(char.isalnum() for char in text):
+        return None
+    tall = any(char.isupper() or char.isdigit() or char in _ASCENDERS for char in text)
+    low = any(char in _DESCENDERS for char in text)
+    share = (_CAP_SHARE if tall else _X_SHARE) + (_DESCENDER_SHARE if low else 0.0)
+    return height / share
+
+
 def _word(
-    raw: _RawWord, raster: Raster, page_number: int, bold: bool = False, points: Sequence[float] = ()
+    raw: _RawWord,
+    raster: Raster,
+    page_number: int,
+    bold: bool = False,
+    points: Sequence[float] = (),
+    font_size: float | None = None,
 ) -> Word:
     text, confidence = _checked_number(raw, points)
     if _MICRO_LOOKALIKE.fullmatch(text):
@@ -358,6 +577,7 @@ def _word(
         source=TextSource.OCR,
         confidence=confidence,
         bold=bold,
+        font_size=font_size,
     )
 
 
@@ -382,8 +602,15 @@ class _Tesseract:
         except RuntimeError as exc:
             raise ConfigurationError([f"tesseract could not load {MODEL_FILE} from {tessdata}"]) from exc
 
-    def read(self, image: Image.Image, dpi: int, *, timeout_ms: int) -> list[_RawWord] | None:
-        """The words on ``image``, or ``None`` if recognition ran out of time."""
+    def read(
+        self, image: Image.Image, dpi: int, *, timeout_ms: int, one_line: bool = False
+    ) -> list[_RawWord] | None:
+        """The words on ``image``, or ``None`` if recognition ran out of time.
+
+        ``one_line``: the image is one line of text (a word cut out to be read again),
+        so tesseract's page layout analysis is skipped.
+        """
+        self._api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE if one_line else tesserocr.PSM.AUTO)
         self._api.SetImage(image)
         # Without it tesseract guesses the resolution (and says so on stderr).
         self._api.SetSourceResolution(dpi)
@@ -393,7 +620,10 @@ class _Tesseract:
         words: list[_RawWord] = []
         symbols: list[tuple[int, int]] = []
         word_level, symbol_level = tesserocr.RIL.WORD, tesserocr.RIL.SYMBOL
+        line = -1
         for symbol in tesserocr.iterate_level(self._api.GetIterator(), symbol_level):
+            if symbol.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
+                line += 1
             if symbol.IsAtBeginningOf(word_level):
                 if words:
                     words[-1] = _with_symbols(words[-1], symbols)
@@ -401,7 +631,8 @@ class _Tesseract:
                 left, top, right, bottom = symbol.BoundingBox(word_level)
                 confidence = min(1.0, max(0.0, float(symbol.Confidence(word_level)) / 100))
                 text = str(symbol.GetUTF8Text(word_level)).strip()
-                words.append(_RawWord(text, confidence, (int(left), int(top), int(right), int(bottom))))
+                box = (int(left), int(top), int(right), int(bottom))
+                words.append(_RawWord(text, confidence, box, line=max(line, 0)))
             box = symbol.BoundingBox(symbol_level)
             if box is not None:
                 symbols.append((int(box[0]), int(box[2])))

@@ -113,7 +113,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})",
         r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})",
         rf"(?P<d>\d{{1,2}}){_ORDINAL}(?:\s+of)?[\s\-/]*{_MONTH}[\s\-/,]*(?P<y>\d{{4}}|(?<=-)\d{{2}})",
-        rf"{_MONTH}\s*(?P<d>\d{{1,2}}){_ORDINAL},?\s+(?P<y>\d{{4}})",
+        # "May 13, 2005", and "May 13,2005" (a space lost to OCR, or never typed)
+        rf"{_MONTH}\s*(?P<d>\d{{1,2}}){_ORDINAL}(?:,\s*|\s+)(?P<y>\d{{4}})",
     )
 )
 

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -79,10 +79,13 @@ def section_for_heading(heading: str) -> DiagnosisSection | None:
 _MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)](?=\s)|\([a-z]\)|[-*•·◦▪‣>»+\u2013])\s+")
 
 
-def split_items(lines: Sequence[str]) -> list[str]:
+def split_items(lines: Sequence[str], whole: Callable[[str], bool] | None = None) -> list[str]:
     """A section's lines as list items; wrapped lines join the item they continue.
 
-    When no line carries a marker, every non-empty line is an item of its own.
+    When no line carries a marker, every non-empty line is an item of its own. A
+    line without a marker also stands alone when ``whole`` says both it and the item
+    above are complete items (OCR loses list markers: "2." read as nothing, or as
+    a speck).
     """
     cleaned = [re.sub(r"\s+", " ", line).strip() for line in lines]
     cleaned = [line for line in cleaned if line]
@@ -92,7 +95,7 @@ def split_items(lines: Sequence[str]) -> list[str]:
     for line in cleaned:
         if marker := _MARKER.match(line):
             items.append(line[marker.end() :].strip())
-        elif items:
+        elif items and not (whole is not None and whole(line) and whole(items[-1])):
             items[-1] = f"{items[-1]} {line}"
         else:
             items.append(line)  # text before the first marker stands alone

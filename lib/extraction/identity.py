@@ -272,9 +272,17 @@ _SEX_WORDS: dict[str, Sex] = {
 
 
 def parse_sex(value: str) -> Sex | None:
-    """Map a sex/gender value (its first word: "F", "Male", "W", "female (stated)") to :class:`Sex`."""
+    """Map a sex/gender value (its first word: "F", "Male", "W", "female (stated)") to :class:`Sex`.
+
+    A one-letter code OCR read twice ("Mm", "FF": a capital and its shadow) is that letter.
+    """
     match = re.match(r"\s*([A-Za-z][A-Za-z\-]*)", cut_at_next_label(value))
-    return _SEX_WORDS.get(match[1].lower()) if match else None
+    if not match:
+        return None
+    word = match[1].lower()
+    if len(word) == 2 and word[0] == word[1]:
+        word = word[0]
+    return _SEX_WORDS.get(word)
 
 
 class AgeUnit(str, Enum):

@@ -48,6 +48,7 @@ __all__ = [
     "lab_columns",
     "parse_lab_line",
     "read_lab_row",
+    "reading_of",
 ]
 
 
@@ -285,6 +286,13 @@ def _reading(
         flag=flag,
         flag_text=printed_flag,
     )
+
+
+def reading_of(
+    test: str, value: LabValue | None, unit: str | None, reference: ReferenceRange | None, flag_text: str
+) -> LabReading:
+    """A reading from its printed parts; a flag glued to the value counts when none is printed apart."""
+    return _reading(test, value, unit, reference, flag_text)
 
 
 def read_lab_row(cells: Sequence[str], columns: Sequence[LabColumn]) -> LabReading | PanelHeading | None:

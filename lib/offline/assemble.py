@@ -29,7 +29,6 @@ from lib.offline.labs import read_labs
 from lib.offline.medications import read_medications
 from lib.offline.meta import read_meta
 from lib.offline.reading import labelled_values, sections
-from lib.offline.straighten import straighten
 
 __all__ = ["parse_document", "read_findings_of", "to_report"]
 
@@ -45,7 +44,9 @@ DOUBTFUL_RANGE = 0.7
 def read_findings_of(document: Document) -> Findings:
     """Run every rule over ``document``."""
     findings = Findings()
-    document = rebuild_column_tables(straighten(document))
+    # Skewed scans arrive laid out from level copies of their words (lib.documents.deskew),
+    # ruled tables included; laying them out again here lost those tables.
+    document = rebuild_column_tables(document)
     pairs = labelled_values(document)
     parts = sections(document)
     read_identity(pairs, findings)

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from lib.documents import Cell, Page, Table, TextSource, Word
-from lib.extraction.lab_values import looks_like_unit, parse_flag, parse_range, parse_value
+from lib.domain.report_schema import LabFlag
+from lib.extraction.lab_values import flag_from_range, looks_like_unit, parse_flag, parse_range, parse_value
 from lib.extraction.labs import (
     LabColumn,
     LabReading,
@@ -28,7 +29,8 @@ from lib.extraction.labs import (
     read_lab_row,
 )
 from lib.extraction.medications import MedColumn, classify_medication_header
-from lib.offline.facts import Findings, LabFact, Source
+from lib.extraction.prose_labs import find_prose_results
+from lib.offline.facts import Findings, LabFact, Source, words_in
 from lib.offline.reading import Piece, Section, SectionKind
 
 __all__ = ["is_lab_table", "read_labs"]
@@ -297,6 +299,8 @@ def _fact_from_row(
         if added in fixed_columns:
             fixed_columns[fixed_columns.index(added)] = LabColumn.OTHER  # its own slot is empty
         fixed_columns.append(added)
+    if any(word.source is TextSource.OCR for cell in row for word in cell.words):
+        split = _star_for_percent(split, fixed_columns)
     result = read_lab_row(split, fixed_columns)
     if result is None or isinstance(result, PanelHeading):
         return result
@@ -310,8 +314,49 @@ def _fact_from_row(
             unit_words = row[index].words
     if not unit_words and result.unit:
         unit_words = tuple(word for word in words if result.unit and word.text in result.unit)
+    if result.flag is None and LabColumn.FLAG in columns and columns.index(LabColumn.FLAG) < len(row):
+        result = _ocr_arrow(result, row[columns.index(LabColumn.FLAG)])
     quote = " | ".join(text for text in texts if text)
     return LabFact(_ocr_test(result, words), Source.of(page, words, quote), panel, unit_words)
+
+
+def _star_for_percent(cells: list[str], columns: Sequence[LabColumn]) -> list[str]:
+    """OCR cells with a value's "%" read as the "*" flag it is, where the row's unit is another.
+
+    Tesseract reads a small "*" after a number as "%" ("2.4*" as "2.4%"); in a row
+    whose unit column says "K/uL" the value cannot be a percentage.
+    """
+    if LabColumn.RESULT not in columns or LabColumn.UNIT not in columns:
+        return cells
+    result, unit = columns.index(LabColumn.RESULT), columns.index(LabColumn.UNIT)
+    if max(result, unit) >= len(cells) or not cells[unit].strip() or "%" in cells[unit]:
+        return cells
+    fixed = list(cells)
+    fixed[result] = re.sub(r"(?<=\d)%$", "*", cells[result].strip())
+    return fixed
+
+
+# What tesseract's English model makes of an arrow (it has no arrows): a stroke.
+_ARROW_LOOKALIKE = re.compile(r"^(?:[1lI|!tTiJ]|[1lI|][!|]?)$")
+
+
+def _ocr_arrow(reading: LabReading, cell: Cell | None) -> LabReading:
+    """``reading`` flagged when its flag cell holds one OCR stroke: an arrow the model cannot read.
+
+    The arrow's direction is not in the text, so the reading is flagged ``high`` or
+    ``low`` by its printed range when the value lies outside it, ``abnormal`` otherwise.
+    """
+    if cell is None or not cell.words or any(word.source is not TextSource.OCR for word in cell.words):
+        return reading
+    if not _ARROW_LOOKALIKE.match(cell.text.strip()):
+        return reading
+    computed = (
+        flag_from_range(reading.value, reading.reference_range)
+        if reading.value and reading.reference_range
+        else None
+    )
+    flag = computed if computed in (LabFlag.HIGH, LabFlag.LOW) else LabFlag.ABNORMAL
+    return replace(reading, flag=flag, flag_text=cell.text.strip())
 
 
 def _read_table(
@@ -437,6 +482,20 @@ def _read_pieces(section: Section, into: Findings) -> None:
             panel = fact.text
         elif fact is not None:
             into.labs.append(fact)
+        else:
+            into.labs.extend(_prose_facts(piece, panel))
+
+
+def _prose_facts(piece: Piece, panel: str | None) -> list[LabFact]:
+    """The results written in the sentences of ``piece`` (:mod:`lib.extraction.prose_labs`)."""
+    facts: list[LabFact] = []
+    for found in find_prose_results(piece.text):
+        if not _plausible(found.reading):
+            continue
+        quote = piece.text[found.start : found.end]
+        words = words_in(piece.words, quote) or piece.words
+        facts.append(LabFact(_ocr_test(found.reading, words), Source.of(piece.page, words, quote), panel))
+    return facts
 
 
 _CARD_CELL = re.compile(r"(?i)\b(?:range|ref(?:erence)?|normal)\b")
@@ -526,3 +585,7 @@ def read_labs(parts: Sequence[Section], into: Findings, pages: Mapping[int, Page
             SectionKind.IMPRESSION,
         ):
             _read_pieces(section, into)
+        elif section.kind is not SectionKind.MEDICATIONS:
+            # An assessment may give the result it rests on: "hyperkalaemia, potassium 5.9 mmol/L".
+            for piece in section.pieces:
+                into.labs.extend(_prose_facts(piece, None))

@@ -125,12 +125,18 @@ def _split_list(text: str) -> list[str]:
     return [text]
 
 
+def _whole_entry(text: str) -> bool:
+    """A line that is a medication with its dose by itself, starting with the drug's capital."""
+    entry = parse_sig(text)
+    return text[:1].isupper() and entry is not None and entry.dose is not None
+
+
 def _items(pieces: Sequence[Piece]) -> list[tuple[str, Piece]]:
     """List items with the piece each starts on; inline lists split at semicolons."""
     lines = [piece for piece in pieces if piece.text.strip() and not is_marker_only(piece.text)]
     lines = _rejoin_units(lines)
     items: list[tuple[str, Piece]] = []
-    texts = split_items([piece.text for piece in lines])
+    texts = split_items([piece.text for piece in lines], whole=_whole_entry)
     # split_items joins wrapped lines; find each item's first piece by its start.
     cursor = 0
     for text in texts:

@@ -328,7 +328,7 @@ def _trailing_label(text: str) -> str | None:
 
 
 def _is_label_cell(text: str) -> bool:
-    written = text.strip()
+    written = ocr_letters(text.strip())
     if not written or re.search(r"\d", written) or len(written) > 60:
         return False
     return written.endswith((":", "#")) or is_label_phrase(written)
@@ -537,14 +537,17 @@ def _stacked_pairs(page: Page) -> list[Labelled]:
             for word in page.words
             if box.bottom - 1.0 <= word.bbox.top <= box.bottom + 1.6 * height and not word.text.endswith(":")
         ]
-        if not below:
-            continue
-        top = min(word.bbox.top for word in below)
-        row = sorted((w for w in below if w.bbox.top <= top + height * 0.5), key=lambda w: w.bbox.x0)
         for label, x0 in labels:
             following = [x for x in same_row if x > x0 + 1.0]
             end = following[0] if following else x0 + 250.0
-            words = tuple(w for w in row if x0 - 3.0 <= w.bbox.x0 < end - 3.0)
+            # The nearest row under this label: a scan's skew sets other columns' values higher.
+            under = [w for w in below if x0 - 3.0 <= w.bbox.x0 < end - 3.0]
+            if not under:
+                continue
+            top = min(word.bbox.top for word in under)
+            words = tuple(
+                sorted((w for w in under if w.bbox.top <= top + height * 0.5), key=lambda w: w.bbox.x0)
+            )
             if words:
                 value = " ".join(w.text for w in words)
                 pairs.append(Labelled(label, value, page.number, words, (page.number, words[0].bbox.top, x0)))

@@ -79,3 +79,93 @@ def test_words_keep_their_font_weight_size_and_unicode() -> None:
     assert folate.text == "Folate 12 µg/L"
     assert not any(word.bold for word in folate.words)
     assert page.words == vitamin.words + folate.words
+
+
+def test_a_heading_row_under_a_table_across_its_columns_is_not_one_of_its_rows() -> None:
+    def draw(pdf: FPDF) -> None:
+        text_at(pdf, 40, 100, "Component", style="B")
+        text_at(pdf, 240, 100, "Your Value", style="B")
+        text_at(pdf, 330, 100, "Units", style="B")
+        text_at(pdf, 430, 100, "Normal Range", style="B")
+        for top, row in (
+            (116, ("TSH", "6.01 + HIGH", "uIU/mL", "0.45-4.50")),
+            (132, ("Free T4", "2.32", "ng/dL", "0.82-1.77")),
+        ):
+            for x, text in zip((40, 240, 330, 430), row, strict=True):
+                text_at(pdf, x, top, text)
+        text_at(pdf, 40, 158, "Conditions we are managing", size=11, style="B")
+        text_at(pdf, 310, 158, "Your medications", size=11, style="B")
+
+    page = read_page(draw)
+
+    (table,) = page.tables
+    assert [cell.text for cell in table.rows[-1]] == ["Free T4", "2.32", "ng/dL", "0.82-1.77"]
+    assert texts(page)[-1] == "Conditions we are managing Your medications"
+
+
+def test_two_lists_side_by_side_are_read_one_list_after_the_other() -> None:
+    def draw(pdf: FPDF) -> None:
+        text_at(pdf, 40, 100, "Conditions we are managing", size=11, style="B")
+        text_at(pdf, 310, 100, "Your medications", size=11, style="B")
+        lines_at(pdf, 44, 116, ["-", "-"], pitch=13.5)
+        lines_at(pdf, 56, 116, ["Osteoporosis", "Acute ischemic stroke"], pitch=13.5)
+        lines_at(pdf, 314, 116, ["1.", "2.", "3."], pitch=13.5)
+        lines_at(
+            pdf,
+            328,
+            116,
+            ["Aspirin 81 mg by mouth once daily", "Prednisone 10 mg PO daily", "Atorvastatin 40 mg PO QHS"],
+            pitch=13.5,
+        )
+
+    page = read_page(draw)
+
+    assert page.tables == ()
+    assert texts(page) == [
+        "Conditions we are managing",
+        "- Osteoporosis",
+        "- Acute ischemic stroke",
+        "Your medications",
+        "1. Aspirin 81 mg by mouth once daily",
+        "2. Prednisone 10 mg PO daily",
+        "3. Atorvastatin 40 mg PO QHS",
+    ]
+
+
+def test_a_hanging_list_missing_markers_keeps_one_line_per_row() -> None:
+    def draw(pdf: FPDF) -> None:
+        lines_at(pdf, 40, 100, ["1.", "", "", "4."], pitch=13.5)
+        lines_at(
+            pdf,
+            56,
+            100,
+            [
+                "Aspirin 81 mg oral QD",
+                "Amlodipine 5 mg PO QD",
+                "Heparin 5000 units SC q8h",
+                "Losartan 50 mg daily",
+            ],
+            pitch=13.5,
+        )
+
+    page = read_page(draw)
+
+    assert page.tables == ()
+    assert texts(page) == [
+        "1. Aspirin 81 mg oral QD",
+        "Amlodipine 5 mg PO QD",
+        "Heparin 5000 units SC q8h",
+        "4. Losartan 50 mg daily",
+    ]
+
+
+def test_a_number_alone_on_its_line_is_not_a_heading() -> None:
+    def draw(pdf: FPDF) -> None:
+        text_at(pdf, 40, 100, "Medications:", style="B")
+        text_at(pdf, 40, 116, "Aspirin 81 mg oral daily")
+        text_at(pdf, 40, 132, "3", style="B")
+        text_at(pdf, 40, 148, "Amlodipine 5 mg oral daily")
+
+    page = read_page(draw)
+
+    assert [block.text for block in page.blocks if block.heading] == ["Medications:"]

@@ -61,6 +61,20 @@ def test_split_numbered_items_and_join_wrapped_lines() -> None:
     ]
 
 
+def test_an_unmarked_line_the_caller_calls_whole_is_an_item_when_the_one_above_is_too() -> None:
+    lines = ["1. Aspirin 81 mg daily", "Amlodipine 5 mg daily", "with food", "3. Heparin 5000 units"]
+
+    def whole(text: str) -> bool:
+        return " mg " in f"{text} " or text.endswith("units")
+
+    assert split_items(lines, whole=whole) == [
+        "Aspirin 81 mg daily",
+        "Amlodipine 5 mg daily with food",
+        "Heparin 5000 units",
+    ]
+    assert split_items(lines) == ["Aspirin 81 mg daily Amlodipine 5 mg daily with food", "Heparin 5000 units"]
+
+
 @pytest.mark.parametrize(
     "lines",
     [

@@ -145,6 +145,9 @@ def test_mrn_shape(text: str, ok: bool) -> None:
         ("Male Age: 74", Sex.MALE),
         ("Unknown", Sex.UNKNOWN),
         ("X", Sex.OTHER),
+        ("Mm", Sex.MALE),  # OCR doubling a capital
+        ("FF", Sex.FEMALE),
+        ("Ma", None),
         ("Q", None),
         ("", None),
     ],

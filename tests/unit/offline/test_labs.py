@@ -181,3 +181,76 @@ def test_inline_vitals_are_never_results_but_test_names_with_commas_are() -> Non
     )
 
     assert rows == [("Vitamin D, 25-Hydroxy", "43", "ng/mL", "30-100", None)]
+
+
+def test_results_written_in_sentences_are_read_with_their_flags_and_ranges() -> None:
+    rows = labs(
+        page(
+            heading("Assessment"),
+            "Labs today notable for potassium 5.9 mmol/L, high, and sodium 138 mmol/L.",
+            "Her creatinine was 1.46 mg/dL (ref 0.6-1.3); hemoglobin 9.8 g/dL (low).",
+        )
+    )
+
+    assert rows == [
+        ("potassium", "5.9", "mmol/L", None, LabFlag.HIGH),
+        ("sodium", "138", "mmol/L", None, None),
+        ("creatinine", "1.46", "mg/dL", "0.6-1.3", None),
+        ("hemoglobin", "9.8", "g/dL", None, LabFlag.LOW),
+    ]
+
+
+def test_doses_and_vitals_in_sentences_are_not_results() -> None:
+    rows = labs(
+        page(
+            heading("Plan"),
+            "Continue metformin 500 mg twice daily and vitamin D 1000 units daily.",
+            "BP 142/88 mmHg, heart rate 88 bpm, temperature 37.2 C.",
+        )
+    )
+
+    assert rows == []
+
+
+def test_an_ocr_stroke_in_a_flag_column_is_an_arrow_flagged_by_the_range() -> None:
+    rows = labs(
+        page(
+            table(
+                [
+                    ["Test", "Result", "Flag", "Unit", "Range"],
+                    ["Creatinine", "1.64", "1", "mg/dL", "0.60-1.30"],
+                    ["Urea Nitrogen", "4", "l", "mg/dL", "7-20"],
+                    ["Chloride", "99", "", "mmol/L", "98-107"],
+                ]
+            ),
+            source=TextSource.OCR,
+            confidence=0.95,
+        )
+    )
+
+    assert [(test, flag) for test, _, _, _, flag in rows] == [
+        ("Creatinine", LabFlag.HIGH),
+        ("Urea Nitrogen", LabFlag.LOW),
+        ("Chloride", None),
+    ]
+
+
+def test_an_ocr_percent_after_a_value_with_another_unit_is_its_star_flag() -> None:
+    rows = labs(
+        page(
+            table(
+                [
+                    ["Test", "Result", "Units", "Range"],
+                    ["WBC Count", "2.4%", "K/uL", "4.0-11.0"],
+                    ["Neutrophils", "55.3", "%", "40.0-75.0"],
+                ]
+            ),
+            source=TextSource.OCR,
+            confidence=0.95,
+        )
+    )
+
+    assert rows == [
+        ("WBC Count", "2.4", "K/uL", "4.0-11.0", LabFlag.ABNORMAL),
+        ("Neutrophils", "55.3", "%", "40.0-75.0", None),
+    ]

@@ -78,3 +78,19 @@ def test_a_comma_inside_one_medication_does_not_split_it() -> None:
     rows = meds(heading("Medications"), "Albuterol, 90 mcg inhaled q4h PRN")
 
     assert [row[:2] for row in rows] == [("Albuterol", "90 mcg")]
+
+
+def test_an_item_whose_list_marker_was_lost_is_still_an_item_of_its_own() -> None:
+    rows = meds(
+        heading("Discharge Medications"),
+        "1. Aspirin 81 mg oral QD",
+        "Amlodipine 5 mg PO QD",
+        "3. Heparin 5000 units SC q8h",
+        "for 5 days",
+    )
+
+    assert [(name, dose) for name, dose, _, _ in rows] == [
+        ("Aspirin", "81 mg"),
+        ("Amlodipine", "5 mg"),
+        ("Heparin", "5000 units"),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lib.documents import BBox, Block, Line, Page, TextSource, Word
 from lib.extraction.diagnoses import DiagnosisSection
 from lib.offline.reading import SectionKind, kind_of_heading, labelled_values, sections
 from tests.unit.offline.builders import document, heading, page, table
@@ -89,3 +90,42 @@ def test_a_sentence_starting_with_a_label_word_is_not_a_pair() -> None:
     pairs = labelled_values(document(page("Patient was seen in clinic today")))
 
     assert pairs == []
+
+
+def test_a_grid_label_with_an_ocr_zero_for_o_still_labels_the_cell_below() -> None:
+    pairs = labelled_values(
+        document(
+            page(table([["Patient", "D.0.B.:"], ["Mrs. Yevgenia Hartigan", "27/01/1952"]], header_rows=0))
+        )
+    )
+
+    assert {("Patient", "Mrs. Yevgenia Hartigan"), ("D.0.B.", "27/01/1952")} <= {
+        (pair.label, pair.value) for pair in pairs
+    }
+
+
+def test_stacked_labels_on_a_skewed_scan_each_take_the_value_under_them() -> None:
+    def word(text: str, x: float, top: float, height: float = 6.0) -> Word:
+        return Word(text, BBox(x, top, x + 6.0 * len(text), top + height), 1, TextSource.OCR, 0.95)
+
+    # 1.5 degrees of skew: the right column sits 4 pt lower than the left one.
+    lines = [
+        Line((word("Patient", 60, 137),), 1),
+        Line((word("Beatrix", 60, 147, 8), word("Jablonski", 110, 147, 8)), 1),
+        Line((word("Sex", 405, 141),), 1),
+        Line((word("FEMALE", 405, 151, 8),), 1),
+    ]
+    words = tuple(w for line in lines for w in line.words)
+    scan = Page(
+        1,
+        612.0,
+        792.0,
+        words,
+        tuple(lines),
+        tuple(Block((line,), 1) for line in lines),
+        source=TextSource.OCR,
+    )
+
+    found = {(pair.label, pair.value) for pair in labelled_values(document(scan))}
+
+    assert {("Patient", "Beatrix Jablonski"), ("Sex", "FEMALE")} <= found

@@ -1,0 +1,98 @@
+"""OCR's second looks: font sizes from ink heights, doubtful words read again, ink no word covers.
+
+The passes are tried on arrays and a stand-in engine, so each case says exactly what
+tesseract answered; the scans themselves are read in ``test_ocr.py``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lib.documents.ocr import _em_estimate, _font_sizes, _RawWord, _read_missed_ink, _reread, _runs
+
+
+class _Engine:
+    """Answers every read with ``answer`` (boxes in the enlarged crop's pixels) and counts the reads."""
+
+    def __init__(self, answer: list[_RawWord]) -> None:
+        self.answer = answer
+        self.reads: list[tuple[int, int]] = []
+
+    def read(
+        self, image: Image.Image, dpi: int, *, timeout_ms: int, one_line: bool = False
+    ) -> list[_RawWord]:
+        assert one_line
+        self.reads.append(image.size)
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "height"),
+    [("once", 5.3), ("DOSE", 7.3), ("daily", 9.4), ("ring", 7.4), ("4.9", 7.3)],
+)
+def test_a_words_font_size_follows_from_its_ink_height_and_letters(text: str, height: float) -> None:
+    assert _em_estimate(text, height) == pytest.approx(10.0, abs=0.1)
+
+
+def test_punctuation_has_no_font_size_of_its_own() -> None:
+    assert _em_estimate("--", 1.0) is None
+
+
+def test_every_word_of_a_line_gets_the_lines_median_size() -> None:
+    words = [
+        _RawWord("once", 0.9, (0, 0, 40, 11), line=0),  # 150 dpi pixels: 5.3 pt of x-height
+        _RawWord("daily", 0.9, (45, 0, 90, 20), line=0),
+        _RawWord("DOSE", 0.9, (100, 0, 140, 15), line=0),
+        _RawWord("TITLE", 0.9, (0, 40, 80, 30 + 40), line=1),
+    ]
+
+    sizes = _font_sizes(words, scale=150 / 72)
+
+    assert sizes[0] == sizes[1] == sizes[2] == pytest.approx(10.0, abs=0.5)
+    assert sizes[3] == pytest.approx(19.7, abs=0.5)
+
+
+def test_runs_close_small_gaps() -> None:
+    mask = np.array([0, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1], dtype=bool)
+
+    assert _runs(mask, min_length=1) == [(1, 3), (4, 5), (8, 11)]
+    assert _runs(mask, min_length=1, bridge=1) == [(1, 5), (8, 11)]
+    assert _runs(mask, min_length=3) == [(8, 11)]
+
+
+def test_a_doubtful_word_read_again_is_replaced_only_when_tesseract_is_surer() -> None:
+    pixels = np.full((60, 200), 255, dtype=np.uint8)
+    pixels[20:32, 50:90] = 0
+    doubtful = _RawWord("oo8", 0.35, (50, 20, 90, 32), line=3)
+
+    surer = _Engine([_RawWord("DOB", 0.93, (30, 20, 150, 100))])
+    (reread,) = _reread(surer, pixels, doubtful, 150)  # type: ignore[arg-type]
+    assert (reread.text, reread.confidence, reread.line) == ("DOB", 0.93, 3)
+    assert reread.box[0] >= 50 and reread.box[2] <= 90  # mapped back onto the page image
+
+    unsure = _Engine([_RawWord("o08", 0.30, (30, 20, 150, 100))])
+    assert _reread(unsure, pixels, doubtful, 150) == [doubtful]  # type: ignore[arg-type]
+
+
+def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
+    pixels = np.full((200, 400), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[100:114, 200:260] = 0  # a word tesseract's layout analysis passed over
+
+    engine = _Engine([_RawWord("S26-29431", 0.9, (12, 12, 200, 60))])
+    found = _read_missed_ink(engine, pixels, words, 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert len(engine.reads) == 1
+    assert [(word.text, word.box[1] >= 95, word.box[3] <= 120) for word in found] == [
+        ("S26-29431", True, True)
+    ]
+
+    doubtful = _Engine([_RawWord("~~", 0.4, (12, 12, 200, 60))])
+    assert _read_missed_ink(doubtful, pixels, words, 150, time.monotonic() + 30) == []  # type: ignore[arg-type]
