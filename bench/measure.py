@@ -135,14 +135,50 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def proportional_set_size(pid: int) -> int:
+    """A process's PSS (``/proc/PID/smaps_rollup``): its resident memory, pages shared with
+    other processes counted in equal parts. Summed over a tree, it is what the tree takes
+    from the machine (a forkserver's children share its pages; RSS counts them in each)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def role_of(process: psutil.Process, root: int) -> str:
+    """``worker`` (the host process), ``forkserver``, ``parse`` (its children) or ``other``."""
+    try:
+        if process.pid == root:
+            return "worker"
+        if "forkserver" in " ".join(process.cmdline()):
+            parent = process.parent()
+            if parent is not None and "forkserver" in " ".join(parent.cmdline()):
+                return "parse"
+            return "forkserver"
+    except psutil.Error:
+        pass
+    return "other"
+
+
 class RssSampler:
-    """Samples a process tree's RSS on a background thread; :attr:`peak` since the last reset."""
+    """Samples a process tree's RSS (and PSS, by role) on a background thread; peaks since the last reset.
+
+    :attr:`peak` is the tree's summed RSS (comparable with earlier runs); :attr:`peak_pss`
+    its summed PSS, with :attr:`roles_at_peak_pss` the PSS per role at that moment.
+    """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid = pid
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
         self.peak = 0
+        self.peak_pss = 0
+        self.roles_at_peak_pss: dict[str, int] = {}
+        self.most_parse_processes = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
@@ -157,15 +193,28 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            rss = tree_rss(self.pid)
+            rss, roles, parses = 0, dict.fromkeys(("worker", "forkserver", "parse", "other"), 0), 0
+            for process in tree(self.pid):
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    rss += process.memory_info().rss
+                    role = role_of(process, self.pid)
+                    roles[role] += proportional_set_size(process.pid)
+                    parses += role == "parse"
+            pss = sum(roles.values())
             with self._lock:
                 self.samples.append((time.monotonic(), rss))
                 self.peak = max(self.peak, rss)
+                self.most_parse_processes = max(self.most_parse_processes, parses)
+                if pss > self.peak_pss:
+                    self.peak_pss, self.roles_at_peak_pss = pss, roles
             self._stop.wait(self.interval)
 
     def reset_peak(self) -> None:
         with self._lock:
             self.peak = 0
+            self.peak_pss = 0
+            self.roles_at_peak_pss = {}
+            self.most_parse_processes = 0
 
     def settled(self, seconds: float = 1.5) -> int:
         """The median RSS over the next ``seconds`` (call when the host is idle)."""

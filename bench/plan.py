@@ -19,9 +19,10 @@ class Plan:
     throughput_rounds: int  # jobs per concurrency level = rounds x concurrency
     memory_jobs_first: int  # RSS is read after these ...
     memory_jobs_total: int  # ... and again after these
-    big_uploads: int  # concurrent 25 MB uploads
+    big_uploads: int  # concurrent maximum-size uploads; 0: host.json's queue concurrency + HTTP in flight
     hostile_repeats: int  # each hostile refusal, measured
     document_reports: int  # text reports parsed for ms/page (a fifth as many scans)
+    cost_jobs: int  # jobs counted per case (without, with a webhook), one at a time
 
     @classmethod
     def full(cls) -> Plan:
@@ -36,9 +37,10 @@ class Plan:
             throughput_rounds=10,
             memory_jobs_first=50,
             memory_jobs_total=500,
-            big_uploads=8,
+            big_uploads=0,
             hostile_repeats=20,
             document_reports=60,
+            cost_jobs=10,
         )
 
     @classmethod
@@ -57,4 +59,5 @@ class Plan:
             big_uploads=2,
             hostile_repeats=3,
             document_reports=10,
+            cost_jobs=3,
         )

@@ -21,7 +21,7 @@ from bench.measure import Figure, format_number
 from bench.plan import Plan
 from bench.profiling import PySpy, pyspy_binary, render, summarise
 from bench.report import results_markdown, table, worst
-from bench.scenarios import Result, documents, hostile, memory, pickup, status, throughput, upload
+from bench.scenarios import Result, cost, documents, hostile, memory, pickup, status, throughput, upload
 from bench.stack import Stack
 
 SCENARIOS: dict[str, Callable[[Stack, Plan], Result]] = {
@@ -32,6 +32,7 @@ SCENARIOS: dict[str, Callable[[Stack, Plan], Result]] = {
     "memory": memory.run,
     "hostile": hostile.run,
     "documents": documents.run,
+    "cost": cost.run,
 }
 # The worst figure's scenario, plus the two request paths whose cost is CPU in the host.
 FULL_PROFILES = ("worst", "status", "upload")

@@ -106,6 +106,13 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+// An upload at MAX_UPLOAD_MB holds its ~51 MiB body in the host and the worker, plus one copy
+// of its files: ~150 MB each; 4 at once stay under 0.6 GB beside the worker's ~0.3 GB (README "Memory").
+@description('Flex Consumption: concurrent HTTP invocations (uploads, status reads) per instance.')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int = 4
+
 // -- storage and retention -----------------------------------------------------------------
 
 @description('AZURE_CONTAINER_NAME: private container of the report files.')
@@ -296,6 +303,8 @@ var appSettings = {
   PARSE_MEMORY_MB: '1536'
   PARSE_MAX_CONCURRENT: '2'
   AUTH_CACHE_SECONDS: '30'
+  // Days a project's jobs, reports and files are kept unless the project sets its own.
+  RETENTION_DAYS_DEFAULT: '30'
   WEBHOOK_TIMEOUT_SECONDS: '10'
   WEBHOOK_MAX_ATTEMPTS: string(webhookMaxAttempts)
   WEBHOOK_RETRY_BASE_SECONDS: '5'
@@ -324,6 +333,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: deploymentContainerName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    httpPerInstanceConcurrency: httpPerInstanceConcurrency
     appSettings: appSettings
   }
   // Key Vault references resolve when the settings are written: the secrets and the

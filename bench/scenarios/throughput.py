@@ -119,7 +119,7 @@ LEVELS = (
     Level("c1", 1, True),
     Level("c4", 4, True),
     Level("c16", 16, True),
-    # As shipped, up to batchSize + newBatchThreshold run at once; held to the 16 level's goal.
+    # As shipped, up to batchSize + newBatchThreshold run at once; held to the 16 level's share of ideal.
     Level("shipped", sum(shipped_batching()), False),
 )
 GOAL_PER_MINUTE = 60.0 / PARSE_SECONDS * 16 * GOAL_SHARE_AT_16
@@ -187,7 +187,15 @@ def _run_level(stack: Stack, plan: Plan, level: Level, body: Body, result: Resul
     last = max(doc["completed_at"] for doc in completed) if completed else first
     span = (last - first).total_seconds()
     per_minute = len(completed) / span * 60 if span > 0 else 0.0
-    goal = GOAL_PER_MINUTE if level.key in ("c16", "shipped") else None
+    # The shipped level is held to the same share of its own ideal: host.json sizes its
+    # concurrency for memory (README "Memory"), and scale-out, not one instance, gives the rate.
+    goal = (
+        GOAL_PER_MINUTE
+        if level.key == "c16"
+        else level.ideal_per_minute * GOAL_SHARE_AT_16
+        if level.key == "shipped"
+        else None
+    )
     overlap = max_overlap(docs)
     label = level.label(threads)
     result.add(

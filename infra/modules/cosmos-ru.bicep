@@ -38,6 +38,8 @@ var collections = [
       { key: { keys: ['status', 'created_at'] } } // status_created
       { key: { keys: ['status', 'message_sent'] } } // status_message_sent
       { key: { keys: ['webhook.state', 'webhook.next_attempt_at'] } } // webhook_state_next
+      { key: { keys: ['tenant_id', 'project_id', 'created_at', '_id'] } } // project_created
+      { key: { keys: ['tenant_id', 'project_id', 'status', 'created_at'] } } // project_status_created
     ]
   }
   {

@@ -37,6 +37,11 @@ param maximumInstanceCount int
 ])
 param instanceMemoryMB int
 
+@description('Concurrent HTTP invocations per instance (Flex Consumption perInstanceConcurrency).')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int
+
 @description('Every app setting, built in main.bicep.')
 param appSettings object
 
@@ -96,6 +101,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // HTTP functions share their own instances (queue functions scale on theirs): this
+        // caps the uploads one instance holds at once (README "Memory").
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
       }
       runtime: {
         name: 'python'

@@ -16,6 +16,14 @@ A ``file`` part is one that carries a file name, as browsers, curl ``-F file=@x`
 and every HTTP client send files; files under other names are counted against the
 bounds and dropped.
 The caller checks the files' contents (PDF header, page count) afterwards.
+
+Memory: the body arrives whole (the Functions worker hands it over as ``bytes``). The
+decoder is fed ``memoryview`` slices of it, so nothing is copied to feed it, and a
+file part is not collected from the decoder's events: its bytes are one slice of the
+body, taken once the part ends, so a file costs exactly one copy of itself (before: a
+growing ``bytearray`` plus a ``bytes`` copy of it, two copies at the end of each part).
+The decoder's events are still checked against the body as they come, so the slice is what
+the decoder read (each event's ends are compared with the body at its offset).
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ FIELD_BYTES = 4096
 BODY_OVERHEAD_BYTES = MB
 # How much of the buffered body the decoder is handed at a time.
 CHUNK_BYTES = 64 * 1024
+# Bytes compared at each end of a decoder event to check that it lines up with the body.
+_EDGE_BYTES = 32
 # What a part is: one of the report's files, a text field, or a file under another name.
 _FILE, _FIELD, _DROPPED = "file", "field", "dropped"
 
@@ -71,16 +81,25 @@ class _Reader:
         self.fields: dict[str, str] = {}
         self.parts = 0
         self.file_bytes = 0
-        self.current: bytearray | None = None
         self.current_kind = _FIELD
         self.current_name = ""
+        # The current part's data: it starts at ``current_start`` in the body and
+        # ``current_end`` is where the decoder's events have reached so far.
+        self.current_start: int | None = None
+        self.current_end = 0
+        self.at_part_start = False
+        self.body = b""
+        self.view = memoryview(b"")
+        self.fed = 0
 
     def read(self, body: bytes, boundary: bytes) -> UploadForm:
         decoder = MultipartDecoder(boundary, max_form_memory_size=None)
-        view = memoryview(body)
+        self.body, self.view = body, memoryview(body)
         try:
             for start in range(0, len(body), CHUNK_BYTES):
-                decoder.receive_data(bytes(view[start : start + CHUNK_BYTES]))
+                chunk = self.view[start : start + CHUNK_BYTES]
+                decoder.receive_data(chunk)  # type: ignore[arg-type]  # it extends a bytearray
+                self.fed = start + len(chunk)
                 if self._drain(decoder):
                     return self._form()
             decoder.receive_data(None)
@@ -101,11 +120,13 @@ class _Reader:
             if isinstance(event, Epilogue):
                 return True
             if isinstance(event, (File, Field)):
-                self._start_part(event)
+                # The decoder has consumed the part's headers: what it has not consumed
+                # yet starts with the part's data.
+                self._start_part(event, self.fed - len(decoder.buffer))
             elif isinstance(event, Data):
                 self._take(event)
 
-    def _start_part(self, event: File | Field) -> None:
+    def _start_part(self, event: File | Field, data_start: int) -> None:
         self.parts += 1
         allowed = self.limits.max_files + EXTRA_PARTS
         if self.parts > allowed:
@@ -119,14 +140,26 @@ class _Reader:
         else:
             self.current_kind = _FIELD
         self.current_name = event.name
-        self.current = bytearray()
+        self.current_start = self.current_end = data_start
+        self.at_part_start = True
 
     def _take(self, event: Data) -> None:
-        assert self.current is not None  # the decoder yields Data only inside a part
-        self.current += event.data
+        assert self.current_start is not None  # the decoder yields Data only inside a part
+        if self.at_part_start:
+            # The data starts after the line break that ends the headers (the decoder skips it).
+            self.at_part_start = False
+            self.current_start = self.current_end = self.current_end + _line_break(
+                self.body[self.current_end : self.current_end + 2]
+            )
+        end = self.current_end + len(event.data)
+        if not _lines_up(self.body, self.current_end, event.data):
+            # Our bookkeeping of the decoder's position, not the client's body, is wrong.
+            raise RuntimeError("multipart reader out of step with its decoder")
+        self.current_end = end
+        size = end - self.current_start
         if self.current_kind != _FIELD:
-            self._check_file_size(len(self.current), len(self.files) + 1)
-        elif len(self.current) > FIELD_BYTES:
+            self._check_file_size(size, len(self.files) + 1)
+        elif size > FIELD_BYTES:
             raise InvalidRequest(
                 f"a form field is longer than {FIELD_BYTES} bytes",
                 code="form_field_too_large",
@@ -147,18 +180,37 @@ class _Reader:
             )
 
     def _end_part(self) -> None:
-        assert self.current is not None
-        data = bytes(self.current)
+        assert self.current_start is not None
+        # The one copy of the part: a slice of the body.
+        data = self.body[self.current_start : self.current_end]
         if self.current_kind != _FIELD:
             self.file_bytes += len(data)
         if self.current_kind == _FILE:
             self.files.append(UploadedFile(data))
         elif self.current_kind == _FIELD and self.current_name not in self.fields:
             self.fields[self.current_name] = data.decode("utf-8", "replace")
-        self.current = None
+        self.current_start = None
 
     def _form(self) -> UploadForm:
         return UploadForm(tuple(self.files), self.fields)
+
+
+def _lines_up(body: bytes, at: int, data: bytes) -> bool:
+    """Whether ``data`` sits at ``at`` in ``body``, judged by its ends (a shifted offset shows there).
+
+    Comparing every byte would cost more than the decoding (memoryview comparisons go
+    byte by byte); the ends are enough to catch bookkeeping that is out of step.
+    """
+    edge = min(len(data), _EDGE_BYTES)
+    end = at + len(data)
+    return body[at : at + edge] == data[:edge] and body[end - edge : end] == data[len(data) - edge :]
+
+
+def _line_break(start: bytes) -> int:
+    """The length of the line break ``start`` begins with (CRLF, CR or LF), as the decoder reads it."""
+    if start == b"\r\n":
+        return 2
+    return 1 if start[:1] in (b"\r", b"\n") else 0
 
 
 def _malformed() -> InvalidRequest:

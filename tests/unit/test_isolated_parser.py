@@ -8,14 +8,20 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import threading
 import time
+import tracemalloc
+from typing import ClassVar
 
 import pytest
 
-from lib.adapters.isolated_parser import IsolatedParser, ParseProcessFailed, WorkLimits
+from lib.adapters.isolated_parser import Budgeted, ByteBudget, IsolatedParser, ParseProcessFailed, WorkLimits
+from lib.adapters.report_pipeline import GroundedParser
+from lib.bootstrap import build_parser
 from lib.domain.errors import PdfTooComplex, PermanentParseError, TransientParseError
 from lib.domain.parsing import ParseOutcome, ParseRequest
 from lib.domain.report_schema import ParsedReport
+from lib.settings import Settings
 
 MB = 1024 * 1024
 REQUEST = ParseRequest(documents=[b"%PDF-1.7 one", b"%PDF-1.7 two"])
@@ -162,3 +168,112 @@ class LogsLikeALibrary:
         logging.getLogger("pypdf._doc_common").warning("Ignoring page tree entry: %s", SECRET)
         logging.getLogger("pdfminer.pdfpage").error("bad object %s", SECRET)
         return ParseOutcome(ParsedReport(), "logs")
+
+
+class Sizes:
+    def parse(self, request: ParseRequest) -> ParseOutcome:
+        sizes = ",".join(f"{len(document)}:{document[:4]!r}:{document[-1]}" for document in request.documents)
+        return ParseOutcome(ParsedReport(patient_name=sizes), "sizes")
+
+
+def test_documents_cross_to_the_parse_process_whole_and_in_order() -> None:
+    documents = [b"%PDF" + bytes(3 * MB) + b"\x01", b"%PDF-2\x02"]
+
+    got = isolated(Sizes()).parse(ParseRequest(documents=documents)).report.patient_name
+
+    assert got is not None
+    assert got.split(",")[:2] == [f"{3 * MB + 5}:b'%PDF':1", "7:b'%PDF':2"]
+
+
+def test_handing_a_parse_over_copies_no_document_in_the_worker() -> None:
+    parser = isolated(Echo())
+    request = ParseRequest(documents=[b"%PDF" + bytes(8 * MB)])
+    parser.parse(request)  # start the parse process first
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        parser.parse(request)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak - before < MB  # before: the pickled request, a copy of every document
+
+
+def test_the_byte_budget_makes_a_large_hold_wait_and_serves_in_arrival_order() -> None:
+    budget = ByteBudget(100)
+    order: list[str] = []
+    with budget.hold(80):
+        assert budget.used == 80
+        waiter = threading.Thread(target=lambda: _hold_and_note(budget, 90, order, "large"))
+        waiter.start()
+        time.sleep(0.05)
+        assert order == []  # 90 does not fit beside 80
+        late = threading.Thread(target=lambda: _hold_and_note(budget, 10, order, "small"))
+        late.start()
+        time.sleep(0.05)
+        assert order == []  # 10 would fit, but it came after the large one: first come, first served
+    waiter.join(5)
+    late.join(5)
+    assert order == ["large", "small"]
+    assert budget.used == 0
+
+
+def test_a_hold_larger_than_the_budget_runs_alone() -> None:
+    budget = ByteBudget(100)
+    with budget.hold(10**9):
+        assert budget.used == 100
+
+
+def _hold_and_note(budget: ByteBudget, amount: int, order: list[str], name: str) -> None:
+    with budget.hold(amount):
+        order.append(name)
+
+
+def test_a_wrapper_and_the_parser_inside_it_charge_a_report_once() -> None:
+    parser = isolated(Echo())
+    document = b"%PDF" + bytes(parser.budget.capacity)  # larger than the whole budget
+
+    outcome = Budgeted(parser, parser.budget).parse(ParseRequest(documents=[document]))
+
+    assert outcome.model == "echo"  # no deadlock: the nested hold passed through
+    assert parser.budget.used == 0
+
+
+class Grows:
+    """Leaves its parse process holding most of its address space, as a big parse's heap does."""
+
+    kept: ClassVar[list[bytearray]] = []
+
+    def parse(self, request: ParseRequest) -> ParseOutcome:
+        if len(request.documents[0]) < MB:
+            Grows.kept.append(bytearray(400 * MB))
+        return ParseOutcome(ParsedReport(patient_name=str(os.getpid())), "grows")
+
+
+def test_documents_a_grown_parse_process_cannot_take_go_to_a_fresh_one() -> None:
+    parser = isolated(Grows(), memory_mb=600)
+    first = parser.parse(ParseRequest(documents=[b"%PDF-small"])).report.patient_name
+
+    second = parser.parse(ParseRequest(documents=[b"%PDF" + bytes(150 * MB)])).report.patient_name
+
+    assert second is not None and second != first  # not an internal error: a new process took it
+
+
+def test_a_gemini_call_waits_for_the_parse_processes_byte_budget() -> None:
+    settings = Settings.from_env(
+        {
+            "AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true",
+            "MONGODB_URI": "mongodb://127.0.0.1:1/",
+            "GEMINI_API_KEY": "test-key",
+        }
+    )
+
+    parser = build_parser(settings)
+
+    assert isinstance(parser, Budgeted)
+    assert isinstance(parser.inner, GroundedParser)
+    pipeline = parser.inner.pipeline
+    assert isinstance(pipeline, IsolatedParser) and parser.budget is pipeline.budget

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from urllib3.filepost import encode_multipart_formdata
 
@@ -11,6 +13,7 @@ from lib.domain.uploads import UploadLimits
 
 LIMITS = UploadLimits(max_file_bytes=1000, max_upload_bytes=2500, max_files=3, max_pages=10)
 PDF = b"%PDF-1.7 " + b"x" * 100
+MIB = 1024 * 1024
 
 
 def form(*fields: tuple[str, bytes | str | tuple[str, bytes]]) -> tuple[bytes, str]:
@@ -128,3 +131,37 @@ def test_a_malformed_body_is_400_malformed_multipart(body: bytes) -> None:
 
     assert isinstance(error, InvalidRequest)
     assert error.code == "malformed_multipart"
+
+
+@pytest.mark.parametrize("line_break", [b"\r\n", b"\n"])
+def test_a_file_is_exactly_its_part_whatever_it_holds(line_break: bytes) -> None:
+    # Content that looks like part syntax, and a header block ended by LF alone (the decoder allows it).
+    content = b"%PDF-1.7\r\n--b0undar\r\n\r\n" + bytes(range(256)) * 3 + b"\r\n-"
+    body = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        + line_break
+        + content
+        + b"\r\n--b0undary--\r\n"
+    )
+
+    files = read_upload_form(body, "multipart/form-data; boundary=b0undary", LIMITS).files
+
+    assert [item.data for item in files] == [content]
+
+
+def test_a_large_file_costs_one_copy_of_itself() -> None:
+    limits = UploadLimits(max_file_bytes=8 * MIB, max_upload_bytes=8 * MIB, max_files=1, max_pages=10)
+    data = PDF + bytes(4 * MIB)
+    body, content_type = form(("file", ("a.pdf", data)))
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        files = read_upload_form(body, content_type, limits).files
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert files[0].data == data
+    assert peak - before < 1.2 * len(data)  # one slice of the body (before: a bytearray and a copy of it)
