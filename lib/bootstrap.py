@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 
 from lib.adapters.cursor_store import CursorStore
 from lib.adapters.delivery_store import DeliveryStore
+from lib.adapters.idempotency_store import IdempotencyStore
 from lib.adapters.indexes import JOB_INDEXES, ensure_indexes
-from lib.adapters.isolated_parser import IsolatedParser, WorkLimits
+from lib.adapters.isolated_parser import Budgeted, IsolatedParser, WorkLimits
 from lib.adapters.job_store import JobStore
 from lib.adapters.mongo_client import connect
+from lib.adapters.quota_store import QuotaStore
 from lib.adapters.report_pipeline import PRELOAD, GroundedParser, ReportPipeline
 from lib.adapters.report_store import ReportStore
 from lib.adapters.storage import JobQueue, ReportBlobs, blob_service, queue_service
@@ -30,6 +32,7 @@ from lib.domain.webhook_urls import Resolver, system_resolver
 from lib.log_safety import silence_document_loggers
 from lib.services.auth import Authenticator
 from lib.services.context import Context
+from lib.services.quotas import LimitCache
 from lib.settings import Settings
 
 
@@ -44,7 +47,9 @@ def build_parser(settings: Settings) -> ReportParser:
     Whatever reads the report, the report pipeline reads the PDFs too (grounding,
     codes, plausibility), in a parse process under the ``PARSE_*`` limits: that is
     where hostile input meets this machine's CPU. A Gemini call is made before, in
-    the worker, and its answer handed to the pipeline.
+    the worker, and its answer handed to the pipeline; the call waits for the same
+    byte budget as the parse processes, since it holds the report (and its request,
+    about five times the upload) in the worker.
     """
     limits = WorkLimits(
         cpu_seconds=settings.parse_cpu_seconds,
@@ -63,7 +68,7 @@ def build_parser(settings: Settings) -> ReportParser:
         base_url=settings.gemini_base_url,
         timeout_seconds=settings.gemini_timeout_seconds,
     )
-    return GroundedParser(gemini, pipeline)
+    return Budgeted(GroundedParser(gemini, pipeline), pipeline.budget)
 
 
 def build_context(
@@ -74,9 +79,12 @@ def build_context(
     mongo = connect(settings.mongodb_uri, settings.mongodb_timeout_ms)
     db = mongo[settings.mongodb_database]
     jobs, tenants, deliveries = JobStore(db), TenantStore(db), DeliveryStore(db)
+    idempotency, quotas = IdempotencyStore(db), QuotaStore(db)
     try:
         ensure_indexes(db, JOB_INDEXES)
         tenants.ensure_indexes()
+        idempotency.ensure_indexes()
+        quotas.ensure_indexes()
     except Exception:
         mongo.close()
         raise
@@ -89,6 +97,8 @@ def build_context(
         deliveries=deliveries,
         tenants=tenants,
         cursors=CursorStore(db),
+        idempotency=idempotency,
+        quotas=LimitCache(quotas, settings.auth_cache_seconds),
         auth=Authenticator(tenants, settings.auth_cache_seconds),
         blobs=ReportBlobs(blob_service(settings).get_container_client(settings.container_name)),
         parse_queue=JobQueue(queues, settings.parse_queue_name),

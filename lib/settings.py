@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from lib.domain.errors import ConfigurationError
+from lib.domain.quotas import Limits
 from lib.domain.uploads import UploadLimits
 from lib.domain.webhook_urls import WebhookUrlPolicy
 
@@ -118,8 +119,27 @@ class Settings(BaseModel):
     parse_memory_mb: int = Field(default=1536, ge=256, alias="PARSE_MEMORY_MB")
     parse_max_concurrent: Positive = Field(default=2, alias="PARSE_MAX_CONCURRENT")
 
+    # How long an upload's claim on its Idempotency-Key holds before a repeat may take it over
+    # (the claimant is presumed dead); repeats get 409 until then. It must outlast the job insert
+    # (MONGODB_TIMEOUT_MS plus the throttling retries, about 10 s), hence the minimum.
+    idempotency_lock_seconds: int = Field(default=60, ge=20, le=600, alias="IDEMPOTENCY_LOCK_SECONDS")
+
     # Blobs that no job references are removed by the sweeper once this old.
     orphan_blob_grace_minutes: Positive = Field(default=60, alias="ORPHAN_BLOB_GRACE_MINUTES")
+
+    # Per-tenant quotas (lib/domain/quotas.py); an admin can override each one per tenant.
+    rate_uploads_per_minute: Positive = Field(default=600, alias="RATE_UPLOADS_PER_MINUTE")
+    max_jobs_in_flight: Positive = Field(default=1000, alias="MAX_JOBS_IN_FLIGHT")
+    max_parses_per_tenant: Positive = Field(default=16, alias="MAX_PARSES_PER_TENANT")
+    # A parse over its tenant's cap comes back after this long (times 1-2, jitter).
+    parse_defer_seconds: float = Field(default=5.0, gt=0, le=600, alias="PARSE_DEFER_SECONDS")
+    # The 202's Retry-After: when polling the status first makes sense.
+    upload_retry_after_seconds: Positive = Field(default=5, alias="UPLOAD_RETRY_AFTER_SECONDS")
+
+    # Days a job (files, report, job record) is kept before the sweeper purges it, for a project
+    # without its own retention_days (tools.admin set-retention). 30: keep patient data no longer
+    # than a client needs to collect a result, and within the Blob lifecycle rule's age (infra/).
+    retention_days_default: int = Field(default=30, ge=1, le=3650, alias="RETENTION_DAYS_DEFAULT")
 
     @property
     def webhook_policy(self) -> WebhookUrlPolicy:
@@ -136,6 +156,11 @@ class Settings(BaseModel):
         return UploadLimits.from_megabytes(
             self.max_file_mb, self.max_upload_mb, self.max_files, self.max_pages
         )
+
+    @property
+    def default_limits(self) -> Limits:
+        """The quotas of a tenant without overrides."""
+        return Limits(self.rate_uploads_per_minute, self.max_jobs_in_flight, self.max_parses_per_tenant)
 
     @property
     def use_gemini(self) -> bool:

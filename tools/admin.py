@@ -10,8 +10,11 @@
     python -m tools.admin set-output-policy tenant-001 project-001 --ungrounded drop --mixed-patient fail
     python -m tools.admin set-ai-model discharge-v2 --model gemini-3.5-pro --prompt-file prompt.txt
     python -m tools.admin assign-ai-model tenant-001 project-001 discharge-v2   # or --default
+    python -m tools.admin set-retention tenant-001 project-001 90  # or "default" (RETENTION_DAYS_DEFAULT)
     python -m tools.admin bootstrap tenant-001 project-001  # tenant, project and key at once
     python -m tools.admin delete-tenant tenant-001 --yes  # revoke its keys, purge all its data
+    python -m tools.admin set-tenant-limits tenant-001 --uploads-per-minute 120 --jobs-in-flight 500
+                                            # also --parses-at-once N; --reset: back to the defaults
 
 Reads the same settings as the app (``MONGODB_URI``, ... from the environment or
 ``local.settings.json``). Dev tooling: not deployed.
@@ -50,6 +53,15 @@ def read_prompt(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"cannot read the prompt file {path}: {exc}") from exc
+
+
+def retention_days(value: str) -> int | None:
+    """The ``days`` argument of set-retention: a whole number, or ``default`` (``None``)."""
+    if value == "default":
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise InvalidRequest('the retention is a whole number of days, or "default"')
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     which = assign.add_mutually_exclusive_group(required=True)
     which.add_argument("model_id", nargs="?")
     which.add_argument("--default", action="store_true", help="back to GEMINI_MODEL and the built-in prompt")
+    retention = commands.add_parser(
+        "set-retention", help="days a project's jobs are kept before the sweeper purges them"
+    )
+    retention.add_argument("tenant_id")
+    retention.add_argument("project_id")
+    retention.add_argument("days", help='whole days (1-3650), or "default" for RETENTION_DAYS_DEFAULT')
     both = commands.add_parser("bootstrap", help="tenant + project + key in one go (existing ones are kept)")
     both.add_argument("tenant_id")
     both.add_argument("project_id")
@@ -108,6 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     delete.add_argument("tenant_id")
     delete.add_argument("--yes", action="store_true", help="required: this cannot be undone")
+    limits = commands.add_parser(
+        "set-tenant-limits", help="override a tenant's quotas (values left out keep their override)"
+    )
+    limits.add_argument("tenant_id")
+    limits.add_argument("--uploads-per-minute", type=int, help="uploads per minute (RATE_UPLOADS_PER_MINUTE)")
+    limits.add_argument("--jobs-in-flight", type=int, help="pending + processing jobs (MAX_JOBS_IN_FLIGHT)")
+    limits.add_argument("--parses-at-once", type=int, help="parses running at once (MAX_PARSES_PER_TENANT)")
+    limits.add_argument(
+        "--reset", action="store_true", help="drop the overrides first (back to the defaults)"
+    )
     args = parser.parse_args(argv)
     if args.command == "delete-tenant" and not args.yes:
         print("error: delete-tenant removes every report of the tenant for good; add --yes", file=sys.stderr)
@@ -168,9 +196,25 @@ def main(argv: list[str] | None = None) -> int:
                 ctx, args.tenant_id, args.project_id, None if args.default else args.model_id
             )
             print(f"project {args.project_id}: ai model {'(default)' if args.default else args.model_id}")
+        elif args.command == "set-retention":
+            days = admin.set_retention(ctx, args.tenant_id, args.project_id, retention_days(args.days))
+            print(f"project {args.project_id}: jobs are purged {days} day(s) after upload")
         elif args.command == "delete-tenant":
             purged = purge.delete_tenant(ctx, args.tenant_id)
             print(f"tenant {args.tenant_id} deleted: {purged.jobs} job(s) and {purged.blobs} file(s) purged")
+        elif args.command == "set-tenant-limits":
+            now = admin.set_tenant_limits(
+                ctx,
+                args.tenant_id,
+                uploads_per_minute=args.uploads_per_minute,
+                jobs_in_flight=args.jobs_in_flight,
+                parses_at_once=args.parses_at_once,
+                reset=args.reset,
+            )
+            print(
+                f"tenant {args.tenant_id}: {now.uploads_per_minute} uploads per minute, "
+                f"{now.jobs_in_flight} jobs in flight, {now.parses_at_once} parses at once"
+            )
         elif args.command == "bootstrap":
             for step in (
                 lambda: admin.create_tenant(ctx, args.tenant_id, args.tenant_id),

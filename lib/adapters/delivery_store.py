@@ -23,7 +23,7 @@ from lib.domain.webhooks import DeliveryAttempt, DeliveryChange, DeliveryExpect,
 
 Document = dict[str, Any]
 
-_FINAL = [JobStatus.COMPLETED.value, JobStatus.FAILED.value]
+_FINAL = [JobStatus.COMPLETED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value]
 
 
 class _Doc(BaseModel):

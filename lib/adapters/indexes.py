@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -43,7 +43,8 @@ def _index_fields(collection: Collection[Document]) -> set[tuple[str, ...]]:
 JOBS = "parsing_jobs"
 REPORTS = "parsed_reports"
 
-#: The indexes of jobs and their reports; every sweeper query and tenant listing is backed by one.
+#: The indexes of jobs and their reports; every sweeper query, project list and tenant listing is
+#: backed by one. ``infra/modules/cosmos-ru.bicep`` declares the same key lists.
 JOB_INDEXES: IndexPlan = {
     JOBS: [
         ("tenant_created", [("tenant_id", ASCENDING), ("created_at", ASCENDING)], {}),
@@ -52,6 +53,53 @@ JOB_INDEXES: IndexPlan = {
         ("status_created", [("status", ASCENDING), ("created_at", ASCENDING)], {}),
         ("status_message_sent", [("status", ASCENDING), ("message_sent", ASCENDING)], {}),
         ("webhook_state_next", [("webhook.state", ASCENDING), ("webhook.next_attempt_at", ASCENDING)], {}),
+        # The project's job list: newest first, keyset on (created_at, _id).
+        (
+            "project_created",
+            [
+                ("tenant_id", ASCENDING),
+                ("project_id", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
+            {},
+        ),
+        # Retention: a project's live jobs by age (tombstones fall outside the status ranges).
+        (
+            "project_status_created",
+            [
+                ("tenant_id", ASCENDING),
+                ("project_id", ASCENDING),
+                ("status", ASCENDING),
+                ("created_at", ASCENDING),
+            ],
+            {},
+        ),
     ],
     REPORTS: [("job", [("job_id", ASCENDING)], {})],
+}
+
+IDEMPOTENCY_KEYS = "idempotency_keys"
+
+#: Records of upload Idempotency-Keys. Uniqueness of (tenant, key) is the ``_id``'s, so no
+#: unique index is needed (Cosmos DB RU builds those only on empty collections). The TTL index
+#: removes a record once its ``expires_at`` has passed (MongoDB, Cosmos DB vCore, SecantusDB);
+#: Cosmos DB RU accepts TTL on ``_ts`` only, see ``IdempotencyStore.ensure_indexes``.
+IDEMPOTENCY_INDEXES: IndexPlan = {
+    IDEMPOTENCY_KEYS: [
+        # First: the TTL index below is refused on Cosmos DB RU, which stops the plan there.
+        ("tenant_job", [("tenant_id", ASCENDING), ("job_id", ASCENDING)], {}),
+        ("expiry", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0}),
+    ],
+}
+
+QUOTA_WINDOWS = "quota_windows"
+TENANT_LIMITS = "tenant_limits"
+
+#: Quotas (lib/adapters/quota_store.py): the jobs-in-flight and parses-at-once counts run on
+#: ``(tenant_id, status)``; upload counters expire through ``expires_at`` (Cosmos DB RU: on
+#: ``_ts``, declared in the infrastructure). ``tenant_limits`` is read by ``_id`` only.
+QUOTA_INDEXES: IndexPlan = {
+    JOBS: [("tenant_status", [("tenant_id", ASCENDING), ("status", ASCENDING)], {})],
+    QUOTA_WINDOWS: [("expiry", [("expires_at", ASCENDING)], {"expireAfterSeconds": 0})],
 }

@@ -13,7 +13,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+import pymongo
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -22,6 +23,7 @@ from lib.adapters.job_documents import fields_to_doc, job_from_doc, job_to_doc
 from lib.adapters.mongo_client import mongo_call
 from lib.domain.errors import Conflict
 from lib.domain.jobs import Change, Expect, Job, JobStatus
+from lib.domain.listing import JobFilter, Position
 from lib.domain.webhooks import WebhookState
 
 Document = dict[str, Any]
@@ -45,6 +47,11 @@ class JobStore:
         """The job with this id, or ``None``."""
         doc = mongo_call(lambda: self._jobs.find_one({"_id": job_id, "status": {"$ne": REFUSED}}))
         return job_from_doc(doc) if doc else None
+
+    def ping(self, timeout_seconds: float) -> None:
+        """One ``ping`` command, bounded by ``timeout_seconds`` (server selection included)."""
+        with pymongo.timeout(timeout_seconds):
+            mongo_call(lambda: self._jobs.database.command("ping"))
 
     def get_for_tenant(self, job_id: str, tenant_id: str) -> Job | None:
         """The job, only if it belongs to ``tenant_id``; a foreign job looks like a missing one."""
@@ -81,13 +88,74 @@ class JobStore:
     # -- transitions ---------------------------------------------------------------------
 
     def apply(self, change: Change) -> Job | None:
-        """Write ``change`` if the stored job still meets its condition; the job after it, or ``None``."""
+        """Write ``change`` if the stored job still meets its condition; the job after it, or ``None``.
+
+        A change that :attr:`~lib.domain.jobs.Change.replaces` the job (a purge's
+        tombstone) replaces the document whole, in the same single conditional write.
+        """
         query = {"_id": change.job_id, **_condition(change.expect)}
-        update = {"$set": fields_to_doc(change.job, change.fields)}
-        doc = mongo_call(
-            lambda: self._jobs.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
-        )
+        if change.replaces:
+            replacement = job_to_doc(change.job)
+            doc = mongo_call(
+                lambda: self._jobs.find_one_and_replace(
+                    query, replacement, return_document=ReturnDocument.AFTER
+                )
+            )
+        else:
+            update = {"$set": fields_to_doc(change.job, change.fields)}
+            doc = mongo_call(
+                lambda: self._jobs.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+            )
         return job_from_doc(doc) if doc else None
+
+    # -- a project's jobs, for its client and for its retention --------------------------
+
+    def list_project(
+        self, tenant_id: str, project_id: str, where: JobFilter, after: Position | None, limit: int
+    ) -> list[Job]:
+        """Up to ``limit`` of the project's jobs (never tombstones), newest first, from after ``after``.
+
+        Keyset pagination on ``(created_at, _id)`` descending (index ``project_created``):
+        a job inserted meanwhile is newer than every page already read, so it never
+        shifts a later page.
+        """
+        query: Document = {
+            "tenant_id": tenant_id,
+            "project_id": project_id,
+            "status": {"$in": [status.value for status in where.statuses]},
+        }
+        created: Document = {}
+        if where.created_after is not None:
+            created["$gte"] = where.created_after
+        if where.created_before is not None:
+            created["$lt"] = where.created_before
+        if created:
+            query["created_at"] = created
+        if after is not None:
+            query["$or"] = [
+                {"created_at": {"$lt": after.created_at}},
+                {"created_at": after.created_at, "_id": {"$lt": after.job_id}},
+            ]
+        order = [("created_at", DESCENDING), ("_id", DESCENDING)]
+        docs = mongo_call(lambda: list(self._jobs.find(query).sort(order).limit(limit)))
+        return [job_from_doc(doc) for doc in docs]
+
+    def retention_due(
+        self, tenant_id: str, project_id: str, created_before: datetime, limit: int
+    ) -> list[Job]:
+        """The project's jobs (not tombstones) created before ``created_before``, oldest first.
+
+        Index ``project_status_created``: tombstones are outside its status ranges, so
+        the query does not walk over the project's history of purged jobs.
+        """
+        live = [status.value for status in JobStatus if status is not JobStatus.DELETED]
+        query = {
+            "tenant_id": tenant_id,
+            "project_id": project_id,
+            "status": {"$in": live},
+            "created_at": {"$lt": created_before},
+        }
+        return self._find(query, limit)
 
     # -- what the sweeper looks for (each query index-backed, oldest first, bounded) -----
 
@@ -140,10 +208,14 @@ class JobStore:
         return self._find({"tenant_id": tenant_id, "status": {"$ne": REFUSED}}, limit)
 
     def existing_ids(self, job_ids: set[str]) -> set[str]:
-        """Which of ``job_ids`` are stored jobs (a refused upload's marker is not a job)."""
+        """Which of ``job_ids`` are stored jobs that own files.
+
+        A refused upload's marker is not a job, and a tombstone owns no files: blobs
+        left under either's id are orphans.
+        """
         if not job_ids:
             return set()
-        query = {"_id": {"$in": sorted(job_ids)}, "status": {"$ne": REFUSED}}
+        query = {"_id": {"$in": sorted(job_ids)}, "status": {"$nin": [REFUSED, JobStatus.DELETED.value]}}
         docs = mongo_call(lambda: list(self._jobs.find(query, {"_id": 1})))
         return {doc["_id"] for doc in docs}
 

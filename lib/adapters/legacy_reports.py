@@ -19,13 +19,13 @@ from bson import ObjectId
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from lib.adapters.indexes import REPORTS
 from lib.adapters.mongo_client import mongo_call
+from lib.adapters.report_store import IMPORTED_FROM
 from lib.legacy.model import LegacyDocument
 
 Document = dict[str, Any]
 
-#: The guide's collection name; the old service and the new one both write to it.
-PARSED_REPORTS: Final = "parsed_reports"
 #: Documents the new service did not write (every one of its reports has a job).
 _LEGACY: Final = {"job_id": {"$exists": False}}
 
@@ -34,7 +34,9 @@ class LegacyReportSource:
     """The old documents of ``parsed_reports``, oldest ``_id`` first."""
 
     def __init__(self, db: Database[Document]) -> None:
-        self._reports = db[PARSED_REPORTS]
+        self._reports = db[
+            REPORTS
+        ]  # the guide's parsed_reports: the old service and the new one both write it
 
     def count(self) -> int:
         """How many old documents there are (imported ones included: they stay)."""
@@ -55,9 +57,7 @@ class LegacyReportSource:
 
     def link(self, report_id: str, source_id: Any) -> None:
         """Record on the imported report which old document it came from."""
-        mongo_call(
-            lambda: self._reports.update_one({"_id": report_id}, {"$set": {"imported_from": source_id}})
-        )
+        mongo_call(lambda: self._reports.update_one({"_id": report_id}, {"$set": {IMPORTED_FROM: source_id}}))
 
 
 def legacy_document(doc: Document) -> LegacyDocument:

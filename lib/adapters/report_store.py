@@ -4,6 +4,10 @@ Each report records the attempt that wrote it. A write is conditional on that
 number, so a worker that lost its lease (an earlier attempt) can never replace the
 report of the attempt that owns the job now, and it removes only its own report.
 That takes the place of a lease check before the write: one round trip instead of two.
+
+A purged report (its job was cancelled or deleted) leaves a marker under its id that
+holds no report data and an attempt number no attempt reaches, so a parse still
+running cannot store it again: its write matches nothing and fails on the taken id.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from lib.domain.report_schema import ParsedReport
 
 Document = dict[str, Any]
 
+#: Set on a report imported from the old service: the ``_id`` of the old document it came from.
+IMPORTED_FROM = "imported_from"
+#: The attempt number of a purged report's marker: beyond any job's attempts.
+PURGED_ATTEMPT = 2**31 - 1
+
 
 class ReportStore:
     """Parsed reports: read, written by an attempt, removed."""
@@ -31,7 +40,7 @@ class ReportStore:
     def get_parsed_data(self, report_id: str) -> Document | None:
         """The stored ``parsed_data`` of a report, or ``None``."""
         doc = mongo_call(lambda: self._reports.find_one({"_id": report_id}, {"parsed_data": 1}))
-        return doc["parsed_data"] if doc else None
+        return doc.get("parsed_data") if doc else None
 
     def save(self, job: Job, report: ParsedReport, model: str, now: datetime) -> bool:
         """Store the report of ``job``'s current attempt; ``False`` when a later attempt's is there.
@@ -64,5 +73,32 @@ class ReportStore:
         mongo_call(lambda: self._reports.delete_one({"_id": job.report_id, "attempt": job.attempts}))
 
     def delete(self, report_id: str) -> None:
-        """Remove a report whatever wrote it (its job is being purged)."""
-        mongo_call(lambda: self._reports.delete_one({"_id": report_id}))
+        """Remove a report whatever wrote it (its job is being purged), and the old document it came from."""
+        before = mongo_call(lambda: self._reports.find_one_and_delete({"_id": report_id}, {IMPORTED_FROM: 1}))
+        self._delete_source(before)
+
+    def purge(self, report_id: str) -> None:
+        """Replace the report with a marker no attempt can overwrite: its id, no data.
+
+        A report imported from the old service (``tools.import_legacy``) names the old
+        document it was made from; that one holds the same patient data and goes too.
+        """
+        marker = {"purged": True, "attempt": PURGED_ATTEMPT}
+        before = mongo_call(
+            lambda: self._reports.find_one_and_replace(
+                {"_id": report_id}, marker, {IMPORTED_FROM: 1}, upsert=True
+            )
+        )
+        self._delete_source(before)
+
+    def delete_legacy(self, tenant_id: str) -> None:
+        """Remove the old service's documents of a tenant that were never imported (it is being deleted).
+
+        The old documents are the ones without a ``job_id``; every report of this service has one.
+        """
+        mongo_call(lambda: self._reports.delete_many({"tenant_id": tenant_id, "job_id": {"$exists": False}}))
+
+    def _delete_source(self, before: Document | None) -> None:
+        if before is not None and IMPORTED_FROM in before:
+            source = before[IMPORTED_FROM]
+            mongo_call(lambda: self._reports.delete_one({"_id": source, "job_id": {"$exists": False}}))

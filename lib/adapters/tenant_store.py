@@ -59,6 +59,7 @@ class _ProjectDoc(_Doc):
     ungrounded: UngroundedPolicy = UngroundedPolicy.FLAG
     mixed_patient: MixedPatientPolicy = MixedPatientPolicy.WARN
     fhir_in_webhooks: bool = False
+    retention_days: int | None = None
 
     def to_project(self) -> Project:
         return Project(
@@ -69,6 +70,7 @@ class _ProjectDoc(_Doc):
             webhook_secrets=tuple(WebhookSecret(**item.model_dump()) for item in self.webhook_secrets),
             webhook_payload=self.webhook_payload,
             output=OutputPolicy(self.ungrounded, self.mixed_patient, self.fhir_in_webhooks),
+            retention_days=self.retention_days,
         )
 
 
@@ -160,6 +162,7 @@ class TenantStore:
             "webhook_secrets": _secrets_doc(project.webhook_secrets),
             "webhook_payload": project.webhook_payload.value,
             **_policy_doc(project.output),
+            "retention_days": project.retention_days,
             "created_at": now,
         }
         try:
@@ -196,6 +199,25 @@ class TenantStore:
     def set_project_ai_model(self, tenant_id: str, project_id: str, model_id: str | None) -> bool:
         """Point a project at an ``ai_models`` entry (``None``: the defaults); ``False`` if no such project."""
         return self._set_project(tenant_id, project_id, {"ai_model_id": model_id})
+
+    def set_retention_days(self, tenant_id: str, project_id: str, days: int | None) -> bool:
+        """Keep the project's jobs ``days`` days (``None``: the default); ``False`` if no such project."""
+        return self._set_project(tenant_id, project_id, {"retention_days": days})
+
+    def projects_page(self, after: tuple[str, str] | None, limit: int) -> list[Project]:
+        """Up to ``limit`` projects in ``(tenant_id, project_id)`` order after ``after`` (index ``tenant_project``)."""
+        query: Document = {}
+        if after is not None:
+            tenant_id, project_id = after
+            query = {
+                "$or": [
+                    {"tenant_id": {"$gt": tenant_id}},
+                    {"tenant_id": tenant_id, "project_id": {"$gt": project_id}},
+                ]
+            }
+        order = [("tenant_id", ASCENDING), ("project_id", ASCENDING)]
+        docs = mongo_call(lambda: list(self._projects.find(query).sort(order).limit(limit)))
+        return [_ProjectDoc.model_validate(doc).to_project() for doc in docs]
 
     def put_ai_model(self, model: AiModel) -> None:
         """Create or replace an ``ai_models`` entry."""

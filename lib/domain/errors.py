@@ -8,8 +8,12 @@
     │   ├── AuthenticationFailed     401
     │   ├── NotFound                 404
     │   ├── Conflict                 409
+    │   │   └── IdempotencyInProgress    the key's first request is still being written
+    │   ├── IdempotencyKeyReused     422
+    │   ├── Gone                     410 (a deleted or expired job)
     │   ├── PayloadTooLarge          413
-    │   └── UnsupportedMediaType     415
+    │   ├── UnsupportedMediaType     415
+    │   └── RateLimited              429
     ├── TransientError           try again later; nothing is known to be wrong with the job
     │   ├── DependencyUnavailable    MongoDB or Storage did not answer (503 for a client)
     │   │   └── DependencyThrottled  the dependency said "slow down" (Cosmos DB 16500)
@@ -24,6 +28,8 @@ fields. Context lives in attributes; the vendor exception is the ``__cause__``.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class ServiceError(Exception):
@@ -76,6 +82,39 @@ class Conflict(RequestRejected):
     code = "conflict"
 
 
+class IdempotencyInProgress(Conflict):
+    """Raised when an upload repeats an ``Idempotency-Key`` whose first request is still being written.
+
+    ``retry_after_seconds`` is when a repeat may get the first answer (or take the
+    key over, if the first request's worker died).
+    """
+
+    code = "idempotency_in_progress"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("a request with this Idempotency-Key is still in progress; retry after a moment")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class IdempotencyKeyReused(RequestRejected):
+    """Raised when an ``Idempotency-Key`` comes back with different content (project, files, webhook URL)."""
+
+    http_status = 422
+    code = "idempotency_key_reused"
+
+
+class Gone(RequestRejected):
+    """Raised for a job whose data is gone for good: its client deleted it (``job_deleted``), or
+    its project's retention ended (``result_expired``; ``expired_at`` says when)."""
+
+    http_status = 410
+    code = "gone"
+
+    def __init__(self, message: str, *, code: str | None = None, expired_at: datetime | None = None) -> None:
+        super().__init__(message, code=code)
+        self.expired_at = expired_at
+
+
 class PayloadTooLarge(RequestRejected):
     """Raised when a file or the whole upload exceeds its configured limit."""
 
@@ -88,6 +127,22 @@ class UnsupportedMediaType(RequestRejected):
 
     http_status = 415
     code = "unsupported_media_type"
+
+
+class RateLimited(RequestRejected):
+    """Raised when a tenant is over one of its quotas (uploads per minute, jobs in flight).
+
+    ``policy`` names the quota ("uploads", "jobs-in-flight"); ``retry_after_seconds``
+    is when trying again can succeed (the ``Retry-After`` header).
+    """
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, policy: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.policy = policy
+        self.retry_after_seconds = retry_after_seconds
 
 
 class TransientError(ServiceError):

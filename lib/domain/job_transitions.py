@@ -197,6 +197,73 @@ def end_unclaimable(job: Job, now: datetime) -> Change | None:
     return _force_fail(job, now, error, outcome)
 
 
+def cancel(job: Job, now: datetime) -> Change | None:
+    """pending/processing -> cancelled, at the client's request; ``None`` once the job has ended.
+
+    A running attempt is closed as ``cancelled`` and its lease ends with it, so the
+    worker's completion (conditional on that lease) matches nothing and its result is
+    dropped. Conditional on the status and attempt count read (every claim raises
+    the count), so a claim, a completion or a retry that got there first makes the
+    caller read again. Creates the ``job.cancelled`` delivery when there is a URL.
+    """
+    if job.status.is_final:
+        return None
+    history = job.history
+    if job.status is JobStatus.PROCESSING:
+        history = _close_last(job, now, AttemptOutcome.CANCELLED, None)
+    return _change(
+        job,
+        Expect(job.status, attempts=job.attempts),
+        status=JobStatus.CANCELLED,
+        cancelled_at=now,
+        lease=None,
+        next_attempt_at=None,
+        updated_at=now,
+        history=history,
+        **_outbox(job, JobStatus.CANCELLED, now),
+    )
+
+
+def tombstone(job: Job, now: datetime, *, expired: bool = False) -> Change | None:
+    """Any state -> deleted: the job keeps its ids, tenant, project and timestamps, nothing else.
+
+    Gone are the files (blob names, sizes, hashes of patient documents), the webhook
+    URL and its delivery, the error, the attempt history, the lease, the model and
+    its usage. The write replaces the stored document whole, so a field this version
+    does not know does not survive either. ``expired`` marks a purge at the end of
+    the project's retention (``expired_at``) rather than a client's delete.
+    Conditional on the status and attempt count read: a worker that moves the job
+    on meanwhile makes the caller read again, and none of its writes (each
+    conditional on a live status) can match a tombstone. ``None`` when the job is a
+    tombstone already.
+    """
+    if job.status is JobStatus.DELETED:
+        return None
+    gone = Job(
+        id=job.id,
+        report_id=job.report_id,
+        tenant_id=job.tenant_id,
+        project_id=job.project_id,
+        status=JobStatus.DELETED,
+        files=(),
+        attempts=job.attempts,
+        max_attempts=job.max_attempts,
+        created_at=job.created_at,
+        updated_at=now,
+        message_sent=job.message_sent,
+        message_sent_at=job.message_sent_at,
+        completed_at=job.completed_at,
+        failed_at=job.failed_at,
+        cancelled_at=job.cancelled_at,
+        deleted_at=now,
+        expired_at=now if expired else None,
+    )
+    if JobStatus.DELETED not in ALLOWED[job.status]:
+        raise ValueError(f"no transition from {job.status.value} to deleted")
+    fields = frozenset(name for name in Job.__dataclass_fields__ if name != "id")
+    return Change(gone, fields, Expect(job.status, attempts=job.attempts), replaces=True)
+
+
 def resent(job: Job, now: datetime, due: datetime) -> Change:
     """Record a re-sent message of a pending job and when it is due, so it is not re-sent too soon.
 
@@ -264,7 +331,7 @@ def _outbox(job: Job, target: JobStatus, now: datetime) -> dict[str, Any]:
     """The webhook delivery a final transition creates in the same write, when the job has a URL."""
     if not target.is_final or job.webhook_url is None:
         return {}
-    return {"webhook": new_delivery(event_for(target is JobStatus.COMPLETED), now)}
+    return {"webhook": new_delivery(event_for(target.value), now)}
 
 
 def _change(job: Job, expect: Expect, **fields: Any) -> Change:

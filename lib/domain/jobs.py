@@ -8,6 +8,8 @@
     processing with an expired lease --claim again (takeover)--> processing
     processing with an expired lease --sweeper--> pending (failed on its last attempt)
     pending/processing --deadline--> failed; pending or abandoned --poison message--> failed
+    pending/processing --client cancels--> cancelled (a running parse's result is discarded)
+    any state --client deletes, or the project's retention ends--> deleted (a tombstone)
 
 Each transition (:mod:`lib.domain.job_transitions`) is a pure function from a job
 to a :class:`Change`: the job as it will be, the fields that change, and what the
@@ -27,27 +29,39 @@ from lib.domain.webhooks import WebhookDelivery
 
 
 class JobStatus(str, Enum):
-    """Where a job is in its life. ``completed`` and ``failed`` are final."""
+    """Where a job is in its life. ``completed``, ``failed`` and ``cancelled`` are final.
+
+    ``deleted`` is the tombstone a purge leaves (the client deleted the job, or its
+    project's retention ended): ids, tenant, project and timestamps only. It is
+    never shown as a status: the API answers 410 for it.
+    """
 
     PENDING = "pending"
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+    DELETED = "deleted"
 
     @property
     def is_final(self) -> bool:
-        """Whether no transition leaves this state."""
-        return not ALLOWED[self]
+        """Whether the job's work has ended: no transition leaves this state but its purge."""
+        return ALLOWED[self] <= {JobStatus.DELETED}
 
+
+_PURGE = frozenset({JobStatus.DELETED})
 
 ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
-    JobStatus.PENDING: frozenset({JobStatus.PROCESSING, JobStatus.FAILED}),
+    JobStatus.PENDING: frozenset({JobStatus.PROCESSING, JobStatus.FAILED, JobStatus.CANCELLED}) | _PURGE,
     # processing -> processing is a takeover of a job whose lease expired.
     JobStatus.PROCESSING: frozenset(
-        {JobStatus.PROCESSING, JobStatus.PENDING, JobStatus.COMPLETED, JobStatus.FAILED}
-    ),
-    JobStatus.COMPLETED: frozenset(),
-    JobStatus.FAILED: frozenset(),
+        {JobStatus.PROCESSING, JobStatus.PENDING, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
+    )
+    | _PURGE,
+    JobStatus.COMPLETED: _PURGE,
+    JobStatus.FAILED: _PURGE,
+    JobStatus.CANCELLED: _PURGE,
+    JobStatus.DELETED: frozenset(),
 }
 
 
@@ -58,6 +72,7 @@ class AttemptOutcome(str, Enum):
     RETRY = "retry"
     FAILED = "failed"
     LEASE_EXPIRED = "lease_expired"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,8 @@ class Job:
     """A parsing job as stored in ``parsing_jobs``.
 
     ``usage`` and ``parse_ms`` are what the completing attempt's parse cost.
+    ``cancelled_at`` is set when its client cancelled it; ``deleted_at`` when it
+    became a tombstone, and ``expired_at`` too when that was its retention's end.
     """
 
     id: str
@@ -132,6 +149,9 @@ class Job:
     usage: TokenUsage | None = None
     parse_ms: int | None = None
     webhook: WebhookDelivery | None = None
+    cancelled_at: datetime | None = None
+    deleted_at: datetime | None = None
+    expired_at: datetime | None = None
 
     @property
     def total_bytes(self) -> int:
@@ -164,6 +184,9 @@ class Change:
     job: Job
     fields: frozenset[str]
     expect: Expect
+    #: The job replaces the stored document whole: fields it does not name (another
+    #: version's, or the patient data a purge removes) do not survive.
+    replaces: bool = False
 
     @property
     def job_id(self) -> str:

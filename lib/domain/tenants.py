@@ -64,6 +64,8 @@ class Project:
     webhook_secrets: tuple[WebhookSecret, ...] = ()
     webhook_payload: PayloadMode = PayloadMode.FULL
     output: OutputPolicy = field(default_factory=OutputPolicy)
+    #: Days a job is kept before the sweeper purges it; ``None``: ``RETENTION_DAYS_DEFAULT``.
+    retention_days: int | None = None
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The secrets to sign with now: every one not yet expired (two during a rotation)."""

@@ -13,6 +13,7 @@ that delivery, so receivers can deduplicate; a redelivery gets a new one.
     pending --record_outcome: 410 Gone, refused, or attempts exhausted--> failed
     pending --fail_poisoned--> failed
     (any, job ended) --redelivery--> a new pending delivery with a new message_id
+    (any) --the job is purged--> gone with it (the tombstone has no delivery)
 
 Each transition is pure: it returns a :class:`DeliveryChange`, the new delivery plus
 the :class:`DeliveryExpect` the stored one must still meet. The store applies it
@@ -132,9 +133,16 @@ class RetryRules:
     max_retry_after: timedelta = timedelta(hours=12)
 
 
-def event_for(completed: bool) -> str:
-    """The event name of an ended job."""
-    return "job.completed" if completed else "job.failed"
+#: The webhook event of each final job status (by the status's value).
+EVENTS = {"completed": "job.completed", "failed": "job.failed", "cancelled": "job.cancelled"}
+
+
+def event_for(status: str) -> str:
+    """The event name of a job that ended in ``status`` (a final status's value)."""
+    try:
+        return EVENTS[status]
+    except KeyError:
+        raise ValueError(f"no webhook event for a job that is {status}") from None
 
 
 def new_delivery(event: str, now: datetime) -> WebhookDelivery:
@@ -232,9 +240,10 @@ def fail_poisoned(delivery: WebhookDelivery, message_id: str) -> DeliveryChange:
     return DeliveryChange(failed, frozenset({"state", "next_attempt_at"}), DeliveryExpect(message_id))
 
 
-def redelivery(completed: bool, now: datetime) -> DeliveryChange:
-    """A fresh delivery (new ``webhook-id``) of an ended job's notification, replacing the current one."""
-    delivery = new_delivery(event_for(completed), now)
+def redelivery(status: str, now: datetime) -> DeliveryChange:
+    """A fresh delivery (new ``webhook-id``) of the notification of a job that ended in ``status``,
+    replacing the current one."""
+    delivery = new_delivery(event_for(status), now)
     return DeliveryChange(delivery, DELIVERY_FIELDS, DeliveryExpect(None, None, job_ended=True))
 
 

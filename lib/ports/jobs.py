@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from lib.domain.jobs import Change, Job
+from lib.domain.listing import JobFilter, Position
 from lib.domain.report_schema import ParsedReport
 
 
@@ -26,6 +27,11 @@ class Jobs(Protocol):
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, or ``None``."""
+        ...
+
+    def ping(self, timeout_seconds: float) -> None:
+        """One cheap round trip to the store within ``timeout_seconds`` (the health check);
+        :class:`lib.domain.errors.DependencyUnavailable` when it does not answer."""
         ...
 
     def get_for_tenant(self, job_id: str, tenant_id: str) -> Job | None:
@@ -67,12 +73,25 @@ class Jobs(Protocol):
         or is overdue (sent, due before ``due_before``)."""
         ...
 
+    def list_project(
+        self, tenant_id: str, project_id: str, where: JobFilter, after: Position | None, limit: int
+    ) -> list[Job]:
+        """Up to ``limit`` of the project's jobs matching ``where`` (never tombstones), **newest first**
+        by ``(created_at, id)``, starting strictly after ``after`` (``None``: the newest)."""
+        ...
+
+    def retention_due(
+        self, tenant_id: str, project_id: str, created_before: datetime, limit: int
+    ) -> list[Job]:
+        """The project's jobs that are not tombstones, created before ``created_before``."""
+        ...
+
     def of_tenant(self, tenant_id: str, limit: int) -> list[Job]:
         """Some of the tenant's jobs."""
         ...
 
     def existing_ids(self, job_ids: set[str]) -> set[str]:
-        """Which of ``job_ids`` are stored jobs."""
+        """Which of ``job_ids`` are stored jobs that own files (not refused markers, not tombstones)."""
         ...
 
     def delete(self, job_id: str) -> None:
@@ -98,6 +117,16 @@ class Reports(Protocol):
 
     def delete(self, report_id: str) -> None:
         """Remove the report, whoever wrote it."""
+        ...
+
+    def purge(self, report_id: str) -> None:
+        """Remove the report for good: no attempt's :meth:`save` can store it again afterwards
+        (the job was cancelled or deleted while a parse may still be running). A report imported
+        from the old service takes the old document it came from with it (so does :meth:`delete`)."""
+        ...
+
+    def delete_legacy(self, tenant_id: str) -> None:
+        """Remove the tenant's documents of the old service that were never imported."""
         ...
 
 

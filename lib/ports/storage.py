@@ -46,6 +46,11 @@ class BlobListing(Protocol):
 class Blobs(Protocol):
     """The report files of all jobs."""
 
+    def ping(self, timeout_seconds: float) -> None:
+        """One cheap request to the service within ``timeout_seconds``, without retries (the health
+        check); :class:`lib.domain.errors.DependencyUnavailable` when it does not answer."""
+        ...
+
     def put(self, name: str, data: bytes, *, sha256: str) -> None:
         """Write a new blob; never overwrites."""
         ...

@@ -69,6 +69,15 @@ class Tenants(Protocol):
         """Point a project at an ``ai_models`` entry (``None``: the parser's defaults)."""
         ...
 
+    def set_retention_days(self, tenant_id: str, project_id: str, days: int | None) -> bool:
+        """Keep the project's jobs ``days`` days (``None``: the default setting)."""
+        ...
+
+    def projects_page(self, after: tuple[str, str] | None, limit: int) -> list[Project]:
+        """Up to ``limit`` projects of every tenant in ``(tenant_id, project_id)`` order, starting
+        strictly after ``after`` (``None``: the first)."""
+        ...
+
     def put_ai_model(self, model: AiModel) -> None:
         """Create or replace an ``ai_models`` entry."""
         ...

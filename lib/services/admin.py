@@ -12,6 +12,7 @@ from datetime import timedelta
 from lib.domain.api_keys import IssuedKey, hash_secret, issue_key, parse_key
 from lib.domain.errors import Conflict, InvalidRequest, NotFound
 from lib.domain.output_policy import MixedPatientPolicy, OutputPolicy, UngroundedPolicy
+from lib.domain.quotas import Limits, TenantLimits
 from lib.domain.tenants import AiModel, Project, WebhookSecret, new_webhook_secret, rotate_secrets
 from lib.domain.uploads import check_resource_id
 from lib.domain.webhooks import PayloadMode
@@ -117,6 +118,21 @@ def set_output_policy(
     return policy
 
 
+#: The longest retention a project may ask for (ten years); the Blob lifecycle rule in
+#: ``infra/`` must be at least the longest retention in use (it is the backstop).
+MAX_RETENTION_DAYS = 3650
+
+
+def set_retention(ctx: Context, tenant_id: str, project_id: str, days: int | None) -> int:
+    """Keep the project's jobs ``days`` days from upload (``None``: ``RETENTION_DAYS_DEFAULT``) before
+    the sweeper purges them; returns the retention now in force. Applies to jobs already stored too."""
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        raise InvalidRequest(f"the retention must be 1 to {MAX_RETENTION_DAYS} days")
+    if not ctx.tenants.set_retention_days(tenant_id, project_id, days):
+        raise _project_not_found(project_id)
+    return days if days is not None else ctx.settings.retention_days_default
+
+
 def set_ai_model(ctx: Context, model_id: str, *, model: str | None, prompt: str | None) -> AiModel:
     """Create or replace the ``ai_models`` entry ``model_id``: a Gemini model name, a prompt, or both.
 
@@ -175,3 +191,29 @@ def register_api_key(ctx: Context, tenant_id: str, plaintext: str) -> None:
     key = IssuedKey(presented.key_id, plaintext, hash_secret(presented.secret))
     if not ctx.tenants.add_key(tenant_id, key, ctx.clock()):
         raise NotFound(f"tenant {tenant_id} not found", code="tenant_not_found")
+
+
+def set_tenant_limits(
+    ctx: Context,
+    tenant_id: str,
+    *,
+    uploads_per_minute: int | None = None,
+    jobs_in_flight: int | None = None,
+    parses_at_once: int | None = None,
+    reset: bool = False,
+) -> Limits:
+    """Override a tenant's quotas; the limits now in force (other instances: within ``AUTH_CACHE_SECONDS``).
+
+    Values left out keep the tenant's current override; ``reset`` first drops every
+    override (back to ``RATE_UPLOADS_PER_MINUTE``, ``MAX_JOBS_IN_FLIGHT``, ``MAX_PARSES_PER_TENANT``).
+    """
+    if not ctx.tenants.tenant_exists(tenant_id):
+        raise NotFound(f"tenant {tenant_id} not found", code="tenant_not_found")
+    try:
+        given = TenantLimits(uploads_per_minute, jobs_in_flight, parses_at_once)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
+    current = TenantLimits() if reset else ctx.quotas.get_limits(tenant_id)
+    overrides = current.merged(given)
+    ctx.quotas.set_limits(tenant_id, overrides, ctx.clock())
+    return ctx.settings.default_limits.with_overrides(overrides)

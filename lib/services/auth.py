@@ -21,6 +21,7 @@ from lib.domain.api_keys import parse_key, secret_matches
 from lib.domain.errors import AuthenticationFailed, NotFound
 from lib.domain.tenants import StoredKey
 from lib.ports.tenants import Tenants
+from lib.services.quotas import note_caller
 
 # Keys and projects of every tenant one instance serves; least recently used go first.
 CACHE_ENTRIES = 4096
@@ -50,6 +51,7 @@ class Authenticator:
         stored = self._key(presented.key_id) if presented else None
         if presented is None or stored is None or not secret_matches(presented, stored.secret_sha256):
             raise AuthenticationFailed("invalid API key", code="invalid_api_key")
+        note_caller(stored.tenant_id)  # the answer will carry this tenant's RateLimit headers
         return stored.tenant_id
 
     def require_tenant(self, api_key: str | None, tenant_id: str) -> None:

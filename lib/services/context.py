@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from lib.domain.backoff import Backoff
 from lib.domain.parsing import ReportParser
 from lib.domain.webhook_urls import Resolver
+from lib.ports.idempotency import IdempotencyKeys
 from lib.ports.jobs import Cursors, Jobs, Reports
+from lib.ports.quotas import Quotas
 from lib.ports.storage import Blobs, Queue
 from lib.ports.tenants import Authentication, Tenants
 from lib.ports.webhooks import Deliveries, WebhookPoster
+from lib.services.health import HealthCache
 from lib.settings import Settings
 
 
@@ -28,7 +31,9 @@ class Context:
     ``resolve`` turns a host name into addresses for the webhook URL guard;
     ``auth`` answers who is calling, from ``tenants`` through a short-lived cache;
     ``reports`` holds the parsed reports; ``cursors`` keeps where the sweeper's
-    bounded scans stopped.
+    bounded scans stopped; ``idempotency`` holds the uploads' Idempotency-Keys;
+    ``quotas`` the per-tenant upload counters, job counts and limit overrides;
+    ``health`` keeps the last health probe for a moment.
     """
 
     settings: Settings
@@ -37,6 +42,8 @@ class Context:
     deliveries: Deliveries
     tenants: Tenants
     cursors: Cursors
+    idempotency: IdempotencyKeys
+    quotas: Quotas
     auth: Authentication
     blobs: Blobs
     parse_queue: Queue
@@ -48,6 +55,7 @@ class Context:
     rng: random.Random
     worker_id: str
     closers: tuple[Callable[[], None], ...] = ()
+    health: HealthCache = field(default_factory=HealthCache)
 
     def close(self) -> None:
         """Release the connections (at shutdown, or when a test is done)."""

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from lib.domain.errors import Conflict, NotFound
+from lib.domain.errors import Conflict
 from lib.domain.jobs import Job, JobStatus
 from lib.domain.report_schema import ParsedReport
 from lib.fhir import JobFacts, report_bundle
 from lib.services.context import Context
+from lib.services.lookup import live_job
 
 
 def job_fhir(ctx: Context, *, api_key: str | None, job_id: str) -> dict[str, Any]:
-    """The job's report as a FHIR Bundle: 404 for a job of another tenant, 409 until it completed."""
-    tenant_id = ctx.auth.tenant_of(api_key)
-    job = ctx.jobs.get_for_tenant(job_id, tenant_id)
-    if job is None:
-        raise NotFound("job not found", code="job_not_found")
+    """The job's report as a FHIR Bundle: 404 for a job of another tenant, 409 until it completed,
+    410 once it has been purged."""
+    job = live_job(ctx, api_key, job_id)
     parsed = ctx.reports.get_parsed_data(job.report_id) if job.status is JobStatus.COMPLETED else None
     if parsed is None:
         raise Conflict(

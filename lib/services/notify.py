@@ -32,6 +32,7 @@ from lib.domain.webhooks import (
 )
 from lib.services.context import Context
 from lib.services.fhir_export import fhir_bundle
+from lib.services.lookup import live_job
 from lib.services.presenter import present_job, present_thin
 
 log = logging.getLogger(__name__)
@@ -166,17 +167,14 @@ def _after(ctx: Context, job_id: str, delivery: WebhookDelivery) -> DeliveryResu
 
 def redeliver(ctx: Context, *, api_key: str | None, job_id: str) -> dict[str, Any]:
     """Queue a fresh delivery (new ``webhook-id``) of an ended job's notification."""
-    tenant_id = ctx.auth.tenant_of(api_key)
-    job = ctx.jobs.get_for_tenant(job_id, tenant_id)
-    if job is None:
-        raise NotFound("job not found", code="job_not_found")
+    job = live_job(ctx, api_key, job_id)
     if job.webhook_url is None:
         raise Conflict("the job has no webhook_url", code="no_webhook_url")
     if not job.status.is_final:
         raise Conflict(
             "the job has not ended yet; its webhook goes out when it does", code="job_not_finished"
         )
-    delivery = ctx.deliveries.apply(job.id, redelivery(job.status is JobStatus.COMPLETED, ctx.clock()))
+    delivery = ctx.deliveries.apply(job.id, redelivery(job.status.value, ctx.clock()))
     if delivery is None:
         raise NotFound("job not found", code="job_not_found")
     _send(ctx, job.id, delivery, timedelta(0))

@@ -16,6 +16,7 @@ from lib.domain.parsing import ParseRequest
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
 from lib.services.notify import dispatch_delivery
+from lib.services.quotas import defer_over_cap
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ class ParseResult(str, Enum):
     RETRY_SCHEDULED = "retry_scheduled"
     FAILED = "failed"
     SKIPPED = "skipped"
+    #: The tenant already runs its cap of parses: the job waits, no attempt used.
+    DEFERRED = "deferred"
 
 
 def process_job(ctx: Context, job_id: str) -> ParseResult:
@@ -49,6 +52,8 @@ def process_job(ctx: Context, job_id: str) -> ParseResult:
     claim = transitions.claim(
         found, worker=ctx.worker_id, now=now, lease_for=timedelta(seconds=ctx.settings.lease_seconds)
     )
+    if claim is not None and defer_over_cap(ctx, found, now):
+        return ParseResult.DEFERRED
     job = ctx.jobs.apply(claim) if claim else None
     if job is None:
         return _not_claimed(ctx, found, now)

@@ -1,11 +1,23 @@
-"""The client's view of a job: the status response (and, later, the webhook body)."""
+"""The client's view of a job: the status response and the webhook body.
+
+Both are built through the answer models of :mod:`lib.api.models`, the same
+classes the OpenAPI document is generated from.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from lib.api.models import (
+    JobErrorBody,
+    JobStatusBody,
+    ThinJobBody,
+    WebhookAttemptBody,
+    WebhookStatusBody,
+    dump,
+)
 from lib.domain.jobs import Job, JobStatus
+from lib.domain.report_schema import ParsedReport
 from lib.domain.uploads import MB
 from lib.domain.webhooks import WebhookDelivery, WebhookState
 
@@ -13,6 +25,8 @@ _MESSAGES = {
     JobStatus.PENDING: "Parsing in progress",
     JobStatus.PROCESSING: "Parsing in progress",
     JobStatus.COMPLETED: "Parsing completed",
+    JobStatus.CANCELLED: "Parsing cancelled by the client; no result is kept",
+    JobStatus.DELETED: "Job deleted",
 }
 
 
@@ -23,62 +37,81 @@ def present_job(
 
     ``webhook`` describes the notification's delivery (omitted from the webhook body itself).
     """
-    body = present_thin(job)
-    body.update(
-        max_attempts=job.max_attempts,
-        files_uploaded=len(job.files),
-        total_size_mb=round(job.total_bytes / MB, 3),
-        webhook_url=job.webhook_url,
-        updated_at=_iso(job.updated_at),
-    )
-    if job.status is JobStatus.PENDING and job.attempts > 0 and job.next_attempt_at is not None:
-        body["next_attempt_at"] = _iso(job.next_attempt_at)
-    if job.status is JobStatus.COMPLETED:
-        body["model"] = job.model
-        body["parsed_data"] = parsed_data
-    if include_webhook:
-        body["webhook"] = _webhook(job.webhook)
-    return body
+    return dump(job_status_body(job, parsed_data, include_webhook=include_webhook))
 
 
 def present_thin(job: Job) -> dict[str, Any]:
     """Ids, status, timestamps and error only: the webhook body that carries no patient data."""
-    body: dict[str, Any] = {
+    return dump(ThinJobBody(**_thin_fields(job)))
+
+
+def job_status_body(
+    job: Job, parsed_data: dict[str, Any] | None, *, include_webhook: bool = True
+) -> JobStatusBody:
+    """The status document of a job as its model (see :func:`present_job`)."""
+    fields: dict[str, Any] = _thin_fields(job)
+    fields.update(
+        max_attempts=job.max_attempts,
+        files_uploaded=len(job.files),
+        total_size_mb=round(job.total_bytes / MB, 3),
+        webhook_url=job.webhook_url,
+        updated_at=job.updated_at,
+    )
+    if job.status is JobStatus.PENDING and job.attempts > 0 and job.next_attempt_at is not None:
+        fields["next_attempt_at"] = job.next_attempt_at
+    if job.status is JobStatus.COMPLETED:
+        fields["model"] = job.model
+        fields["parsed_data"] = None if parsed_data is None else ParsedReport.model_validate(parsed_data)
+    if include_webhook:
+        fields["webhook"] = _webhook(job.webhook)
+    return JobStatusBody(**fields)
+
+
+def list_item_body(job: Job) -> JobStatusBody:
+    """A job as a project's list shows it: its status document without ``parsed_data``."""
+    fields = job_status_body(job, None).model_dump(exclude_unset=True, exclude={"parsed_data"})
+    return JobStatusBody.model_validate(fields)
+
+
+def _thin_fields(job: Job) -> dict[str, Any]:
+    fields: dict[str, Any] = {
         "job_id": job.id,
         "report_id": job.report_id,
-        "status": job.status.value,
+        "status": job.status,
         "message": _message(job),
         "attempts": job.attempts,
-        "created_at": _iso(job.created_at),
-        "completed_at": _iso(job.completed_at),
-        "failed_at": _iso(job.failed_at),
+        "created_at": job.created_at,
+        "completed_at": job.completed_at,
+        "failed_at": job.failed_at,
     }
+    if job.cancelled_at is not None:
+        fields["cancelled_at"] = job.cancelled_at
     if job.status is JobStatus.FAILED and job.error is not None:
-        body["error"] = {"code": job.error.code, "message": job.error.message}
-    return body
+        fields["error"] = JobErrorBody(code=job.error.code, message=job.error.message)
+    return fields
 
 
-def _webhook(delivery: WebhookDelivery | None) -> dict[str, Any] | None:
+def _webhook(delivery: WebhookDelivery | None) -> WebhookStatusBody | None:
     if delivery is None:
         return None
     last = delivery.last_attempt
-    return {
-        "state": delivery.state.value,
-        "webhook_id": delivery.message_id,
-        "event": delivery.event,
-        "attempts": delivery.attempts,
-        "last_attempt": None
+    return WebhookStatusBody(
+        state=delivery.state,
+        webhook_id=delivery.message_id,
+        event=delivery.event,
+        attempts=delivery.attempts,
+        last_attempt=None
         if last is None
-        else {
-            "at": _iso(last.at),
-            "outcome": last.outcome,
-            "status_code": last.status_code,
-            "error": last.error,
-            "duration_ms": last.duration_ms,
-        },
-        "next_attempt_at": _iso(delivery.next_attempt_at) if delivery.state is WebhookState.PENDING else None,
-        "delivered_at": _iso(delivery.delivered_at),
-    }
+        else WebhookAttemptBody(
+            at=last.at,
+            outcome=last.outcome,
+            status_code=last.status_code,
+            error=last.error,
+            duration_ms=last.duration_ms,
+        ),
+        next_attempt_at=delivery.next_attempt_at if delivery.state is WebhookState.PENDING else None,
+        delivered_at=delivery.delivered_at,
+    )
 
 
 def _message(job: Job) -> str:
@@ -87,9 +120,3 @@ def _message(job: Job) -> str:
     if job.status is JobStatus.PENDING and job.attempts > 0:
         return f"Parsing in progress: attempt {job.attempts + 1} of {job.max_attempts} is scheduled"
     return _MESSAGES[job.status]
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,4 +1,5 @@
-"""Use case: find work that got stuck and move it on, so every job and webhook reaches an end.
+"""Use case: find work that got stuck and move it on, so every job and webhook reaches an end;
+and purge the jobs whose project's retention has ended.
 
 Run by a timer. Each pass is bounded (``SWEEP_BATCH_SIZE`` per kind of problem),
 takes the time as a parameter, and goes on past a job it cannot handle. Re-sent
@@ -19,7 +20,7 @@ from lib.domain.jobs import Job, JobError
 from lib.services.context import Context
 from lib.services.dispatch import dispatch_job
 from lib.services.notify import dispatch_delivery
-from lib.services.purge import remove_orphan_blobs
+from lib.services.purge import expire_retained, remove_orphan_blobs
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,15 @@ def sweep(ctx: Context, now: datetime) -> dict[str, int]:
         ctx.jobs.stalled_deliveries(now - OUTBOX_GRACE, stale_before, limit),
         lambda job: _resend_delivery(ctx, job, now),
     )
+    try:
+        retention = expire_retained(ctx, now, limit)
+        if retention.purged:
+            counts["retention_purged"] = retention.purged
+        if retention.errors:
+            counts["errors"] += retention.errors
+    except Exception as exc:  # noqa: BLE001 - the job work above is done; the next pass tries again
+        counts["errors"] += 1
+        log.error("Sweeper: retention pass failed with %s", type(exc).__name__)
     try:
         if removed := remove_orphan_blobs(ctx, now, limit):
             counts["orphan_blobs_removed"] = removed

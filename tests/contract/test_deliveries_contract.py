@@ -147,7 +147,7 @@ def test_an_outcome_for_a_replaced_delivery_is_not_recorded(backend: Backend) ->
     job = ended_job(backend)
     started = backend.deliveries.apply(job.id, start_attempt(current(backend, job), T0, LOST_AFTER))
     assert started is not None
-    fresh = backend.deliveries.apply(job.id, redelivery(True, T0 + timedelta(seconds=1)))
+    fresh = backend.deliveries.apply(job.id, redelivery("completed", T0 + timedelta(seconds=1)))
     assert fresh is not None and fresh.message_id != started.message_id
 
     late = record_outcome(started, Verdict(DeliveryOutcome.DELIVERED, 200), 1, T0, RULES, random.Random(1))
@@ -160,7 +160,7 @@ def test_a_redelivery_needs_an_ended_job_with_a_webhook_url(backend: Backend) ->
     running = ended_job(backend, status=JobStatus.PROCESSING)
     silent = ended_job(backend, webhook_url=None, webhook=None)
     failed = ended_job(backend, status=JobStatus.FAILED)
-    change = redelivery(False, T0)
+    change = redelivery("failed", T0)
 
     assert backend.deliveries.apply(running.id, change) is None
     assert backend.deliveries.apply(silent.id, change) is None
@@ -214,3 +214,15 @@ def test_the_document_mapping_round_trips() -> None:
     }
     assert delivery_from_doc(doc) == done.delivery
     assert delivery_from_doc({**doc, "added_by_a_newer_version": 1}) == done.delivery
+
+
+def test_a_cancelled_job_is_redelivered_like_an_ended_one_and_a_tombstone_never(backend: Backend) -> None:
+    cancelled = ended_job(backend, status=JobStatus.CANCELLED, webhook=new_delivery("job.cancelled", T0))
+    gone = ended_job(backend, status=JobStatus.DELETED, webhook_url=None, webhook=None)
+    change = redelivery("cancelled", T0)
+
+    assert backend.deliveries.apply(cancelled.id, change) == change.delivery
+    assert change.delivery.event == "job.cancelled"
+    assert backend.deliveries.apply(gone.id, change) is None
+    backend.deliveries.mark_sent(gone.id, change.delivery.message_id)
+    assert backend.jobs.get(gone.id) == gone

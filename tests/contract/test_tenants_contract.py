@@ -170,3 +170,31 @@ def test_deleting_a_tenant_revokes_its_keys_first_then_removes_everything(
     assert not tenants.tenant_exists("tenant-001")
     assert tenants.get_project("tenant-001", "project-001") is None
     assert tenants.begin_deletion("tenant-001", T0) is None
+
+
+def test_a_projects_retention_is_kept_and_can_go_back_to_the_default(
+    tenants: Tenants, project: Project
+) -> None:
+    assert stored(tenants).retention_days is None
+
+    assert tenants.set_retention_days("tenant-001", "project-001", 90)
+    assert stored(tenants).retention_days == 90
+    assert tenants.set_retention_days("tenant-001", "project-001", None)
+    assert stored(tenants).retention_days is None
+    assert not tenants.set_retention_days("tenant-001", "project-404", 90)
+    tenants.create_project(Project("tenant-001", "project-002", "Kept", retention_days=7), T0)
+    assert stored(tenants, project_id="project-002").retention_days == 7
+
+
+def test_projects_are_paged_in_tenant_then_project_order(tenants: Tenants) -> None:
+    for tenant_id in ("tenant-b", "tenant-a"):
+        tenants.create_tenant(tenant_id, tenant_id, T0)
+        for project_id in ("p-2", "p-1"):
+            tenants.create_project(Project(tenant_id, project_id, ""), T0)
+
+    first = tenants.projects_page(None, 3)
+    rest = tenants.projects_page((first[-1].tenant_id, first[-1].project_id), 3)
+
+    order = [(item.tenant_id, item.project_id) for item in first + rest]
+    assert order == [("tenant-a", "p-1"), ("tenant-a", "p-2"), ("tenant-b", "p-1"), ("tenant-b", "p-2")]
+    assert tenants.projects_page(("tenant-b", "p-2"), 3) == []

@@ -190,3 +190,28 @@ def test_ai_model_commands_refuse_what_they_cannot_do(app_settings: dict[str, st
     assert unknown_project.returncode == 1 and "project-404 not found" in unknown_project.stderr
     assert back_to_default.returncode == 0, back_to_default.stderr
     assert "ai model (default)" in back_to_default.stdout
+
+
+def test_set_retention_keeps_a_projects_jobs_that_many_days_or_the_default(
+    app_settings: dict[str, str], settings: Settings
+) -> None:
+    assert admin(app_settings, "bootstrap", "tenant-ret", "project-ret").returncode == 0
+
+    kept = admin(app_settings, "set-retention", "tenant-ret", "project-ret", "90")
+    assert (kept.returncode, kept.stdout.strip()) == (
+        0,
+        "project project-ret: jobs are purged 90 day(s) after upload",
+    )
+    ctx = build_context(settings)
+    try:
+        project = ctx.tenants.get_project("tenant-ret", "project-ret")
+        assert project is not None and project.retention_days == 90
+        back = admin(app_settings, "set-retention", "tenant-ret", "project-ret", "default")
+        assert back.returncode == 0 and "30 day(s)" in back.stdout
+        project = ctx.tenants.get_project("tenant-ret", "project-ret")
+        assert project is not None and project.retention_days is None
+    finally:
+        ctx.close()
+    for args in (("project-ret", "0"), ("project-ret", "forever"), ("project-404", "10")):
+        refused = admin(app_settings, "set-retention", "tenant-ret", *args)
+        assert refused.returncode == 1 and refused.stderr.startswith("error: ")

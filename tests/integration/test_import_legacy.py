@@ -28,7 +28,7 @@ from lib.legacy import Defaults, imported_ids
 from lib.services.context import Context
 from lib.services.fhir_export import job_fhir
 from lib.services.import_legacy import ImportOptions, Outcome, import_legacy_reports
-from lib.services.purge import delete_tenant
+from lib.services.purge import delete_tenant, erase_job
 from lib.services.status import job_status
 from lib.services.submit import submit_report
 from tests.conftest import Credentials
@@ -334,3 +334,20 @@ def test_offboarding_the_tenant_purges_its_imported_jobs_and_reports(
     assert (purged.jobs, purged.blobs) == (5, 0)
     assert db["parsing_jobs"].count_documents({}) == 0
     assert db["parsed_reports"].count_documents({"job_id": {"$exists": True}}) == 0
+    # The tenant's old documents go too: the imported ones with their jobs, the unmappable ones after.
+    assert db["parsed_reports"].count_documents({"tenant_id": "tenant-001"}) == 0
+
+
+def test_deleting_an_imported_job_removes_the_old_document_it_came_from(
+    ctx: Context, db: Database[dict[str, Any]], source: LegacyReportSource
+) -> None:
+    import_legacy_reports(ctx, source, ImportOptions())
+    job = ctx.jobs.get(job_id_of(FLAT))
+    assert job is not None and db["parsed_reports"].count_documents({"_id": FLAT}) == 1
+
+    erase_job(ctx, job, ctx.clock())
+
+    assert db["parsed_reports"].count_documents({"_id": FLAT}) == 0
+    left = json.dumps([doc for doc in db["parsed_reports"].find() if doc["_id"] != TOP_LEVEL], default=str)
+    assert "Jane" not in left and "Metformin" not in left
+    assert db["parsed_reports"].count_documents({"_id": TOP_LEVEL}) == 1  # another job's source stays

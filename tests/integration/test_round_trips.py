@@ -13,12 +13,14 @@ from pymongo import MongoClient, monitoring
 
 from lib.adapters.delivery_store import DeliveryStore
 from lib.adapters.job_store import JobStore
+from lib.adapters.quota_store import QuotaStore
 from lib.adapters.report_store import ReportStore
 from lib.adapters.tenant_store import TenantStore
 from lib.domain.errors import TransientParseError
 from lib.domain.parsing import ParseOutcome, ParseRequest
 from lib.services.context import Context
 from lib.services.parse import ParseResult, fail_poisoned, process_job
+from lib.services.quotas import LimitCache
 from lib.services.status import job_status
 from lib.services.submit import submit_report
 from lib.settings import Settings
@@ -77,6 +79,7 @@ def counted(ctx: Context, settings: Settings) -> Iterator[tuple[Context, Command
             reports=ReportStore(db),
             tenants=TenantStore(db),
             deliveries=DeliveryStore(db),
+            quotas=LimitCache(QuotaStore(db), ctx.settings.auth_cache_seconds),
         ),
         commands,
     )
@@ -105,10 +108,16 @@ def test_round_trips_per_use_case(counted: tuple[Context, Commands], tenant: Cre
     upload(ctx, tenant, pdf)  # the key and the project are cached from here on
 
     job_id: list[str] = []
-    assert commands.during(lambda: job_id.append(upload(ctx, tenant, pdf))) == ["insert"]
+    # The tenant's jobs in flight (a count), its upload counter (one increment), the job.
+    assert commands.during(lambda: job_id.append(upload(ctx, tenant, pdf))) == [
+        "aggregate",
+        "findAndModify",
+        "insert",
+    ]
     parse = commands.during(lambda: process_job(ctx, job_id[0]))
-    # The job's read and claim, the project's read, the report, the completion.
-    assert sorted(parse) == ["find", "find", "findAndModify", "findAndModify", "update"]
+    # The job's read, the tenant's running parses (its fair share), the claim, the project's read,
+    # the report, the completion.
+    assert sorted(parse) == ["aggregate", "find", "find", "findAndModify", "findAndModify", "update"]
     assert commands.during(lambda: process_job(ctx, job_id[0])) == ["find"]  # a duplicate message
     assert commands.during(lambda: job_status(ctx, api_key=tenant.api_key, job_id=job_id[0])) == [
         "find",
@@ -121,7 +130,7 @@ def test_round_trips_per_use_case(counted: tuple[Context, Commands], tenant: Cre
     busy = replace(ctx, parser=Busy(), settings=slow_retries)
     retry = commands.during(lambda: result.append(process_job(busy, retried)))
     assert result == [ParseResult.RETRY_SCHEDULED]
-    assert sorted(retry) == ["find", "find", "findAndModify", "findAndModify"]
+    assert sorted(retry) == ["aggregate", "find", "find", "findAndModify", "findAndModify"]
     assert commands.during(lambda: process_job(ctx, retried)) == ["find"]  # early: backoff not over
 
     poisoned = upload(ctx, tenant, pdf)

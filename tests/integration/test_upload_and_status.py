@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import azure.functions as func
@@ -14,6 +15,7 @@ from pymongo import MongoClient
 from functions.jobs_http import get_job_status
 from functions.reports_http import upload_report
 from lib.bootstrap import context
+from lib.domain.quotas import window_at
 from lib.services import admin
 from lib.settings import Settings
 from tests.conftest import Credentials
@@ -275,10 +277,23 @@ def test_bad_uploads_are_refused_and_write_nothing(
     assert_nothing_written(settings)
 
 
+def open_upload_counters(tenant_id: str) -> None:
+    """Open the tenant's upload counters of this minute and the next, before an insert fault starts.
+
+    The first upload of a minute inserts its counter (``lib/adapters/quota_store.py``); a fault
+    on ``insert`` meant for the job must not land there instead.
+    """
+    ctx = context()
+    now = ctx.clock()
+    for moment in (now, now + timedelta(seconds=60)):
+        ctx.quotas.count_upload(tenant_id, window_at(moment))
+
+
 def test_database_down_at_insert_is_503_and_leaves_no_blob(
     app_env: Callable[..., None], tenant: Credentials, settings: Settings, pdf: bytes, failpoints: FailPoints
 ) -> None:
     context()  # connect and create indexes before the fault starts
+    open_upload_counters("tenant-001")
     failpoints.close_connection(["insert"], times=20)
 
     response = upload_report(upload_request("tenant-001", "project-001", [pdf], api_key=tenant.api_key))
@@ -296,6 +311,7 @@ def test_an_insert_applied_but_answered_with_an_error_is_accepted(
     app_env: Callable[..., None], tenant: Credentials, settings: Settings, pdf: bytes, failpoints: FailPoints
 ) -> None:
     context()
+    open_upload_counters("tenant-001")
     failpoints.write_concern_timeout(["insert"], times=1)
 
     response = upload_report(upload_request("tenant-001", "project-001", [pdf], api_key=tenant.api_key))
@@ -313,6 +329,7 @@ def test_a_refused_uploads_marker_is_never_a_job(
     app_env: Callable[..., None], tenant: Credentials, settings: Settings, pdf: bytes, failpoints: FailPoints
 ) -> None:
     ctx = context()
+    open_upload_counters("tenant-001")
     failpoints.close_connection(["insert"], times=1)
     refused = upload_report(upload_request("tenant-001", "project-001", [pdf], api_key=tenant.api_key))
     failpoints.clear()

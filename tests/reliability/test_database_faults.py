@@ -14,12 +14,16 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 from pymongo import MongoClient
+from pymongo.database import Database
 
+from lib.adapters.quota_store import QuotaStore
+from lib.domain.quotas import window_at
 from tests.reliability.harness import (
     EVERY_SECOND,
     AppFailPoints,
@@ -36,7 +40,7 @@ from tests.reliability.harness import (
     upload,
     wait_until_ended,
 )
-from tests.support.app_host import AppHost, report_for, unique_patient
+from tests.support.app_host import TENANT, AppHost, report_for, unique_patient
 from tests.support.gemini_stub import GeminiReply
 from tests.support.pdf_factory import SampleReport, make_report_pdf
 
@@ -143,6 +147,13 @@ def test_a_dropped_connection_at_upload_refuses_it_and_leaves_nothing(
     assert_completed_once(db, jobs)
 
 
+def open_upload_counters(db: Database[dict[str, Any]]) -> None:
+    """Open the dev tenant's upload counters of this minute and the next (their first upload inserts them)."""
+    quotas, now = QuotaStore(db), datetime.now(UTC)
+    for moment in (now, now + timedelta(seconds=60)):
+        quotas.count_upload(TENANT, window_at(moment))
+
+
 def test_an_insert_applied_after_its_time_out_leaves_no_job_behind(
     gemini: ScriptedGemini,
     make_host: HostFactory,
@@ -156,6 +167,7 @@ def test_an_insert_applied_after_its_time_out_leaves_no_job_behind(
     app = make_host(gemini, MONGODB_TIMEOUT_MS=str(timeout_ms), **RECOVERY)
     db = mongo[app.database]
 
+    open_upload_counters(db)  # so the blocked insert is the job's, not this minute's first counter
     app_failpoints.block(["insert"], milliseconds=late_ms, times=1)
     refused = upload(app, Reports(gemini).new())
     assert_error_envelope(refused, 503, "dependency_unavailable")

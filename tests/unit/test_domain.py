@@ -13,18 +13,27 @@ PDF = b"%PDF-1.7\n" + b"x" * 100
 LIMITS = UploadLimits(max_file_bytes=2000, max_upload_bytes=5000, max_files=3, max_pages=20)
 
 
-def test_final_states_have_no_way_out() -> None:
-    assert {status for status in JobStatus if status.is_final} == {JobStatus.COMPLETED, JobStatus.FAILED}
-    assert all(not ALLOWED[status] for status in (JobStatus.COMPLETED, JobStatus.FAILED))
+def test_final_states_have_no_way_out_but_their_purge() -> None:
+    final = {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
+    assert {status for status in JobStatus if status.is_final} == final | {JobStatus.DELETED}
+    assert all(ALLOWED[status] == {JobStatus.DELETED} for status in final)
+    assert ALLOWED[JobStatus.DELETED] == frozenset()
 
 
 @pytest.mark.parametrize(
     ("source", "targets"),
     [
-        (JobStatus.PENDING, {JobStatus.PROCESSING, JobStatus.FAILED}),
+        (JobStatus.PENDING, {JobStatus.PROCESSING, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.DELETED}),
         (
             JobStatus.PROCESSING,
-            {JobStatus.PROCESSING, JobStatus.PENDING, JobStatus.COMPLETED, JobStatus.FAILED},
+            {
+                JobStatus.PROCESSING,
+                JobStatus.PENDING,
+                JobStatus.COMPLETED,
+                JobStatus.FAILED,
+                JobStatus.CANCELLED,
+                JobStatus.DELETED,
+            },
         ),
     ],
 )

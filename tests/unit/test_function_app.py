@@ -36,6 +36,11 @@ def test_every_function_is_registered_with_its_trigger(caplog: pytest.LogCapture
         "deliver_job_webhook",
         "deliver_job_webhook_poison",
         "sweep_stuck_work",
+        "list_project_jobs",
+        "cancel_job_http",
+        "delete_job_http",
+        "health",
+        "openapi_json",
     }
     upload, status = functions["upload_report"], functions["get_job_status"]
     assert upload["route"] == "v1/tenants/{tenant_id}/projects/{project_id}/reports"
@@ -52,6 +57,13 @@ def test_every_function_is_registered_with_its_trigger(caplog: pytest.LogCapture
     assert functions["deliver_job_webhook"]["queueName"] == "%WEBHOOK_QUEUE_NAME%"
     assert functions["deliver_job_webhook_poison"]["queueName"] == "%WEBHOOK_QUEUE_NAME%-poison"
     assert functions["sweep_stuck_work"]["schedule"] == "%SWEEP_SCHEDULE%"
+    listing = functions["list_project_jobs"]
+    assert listing["route"] == "v1/tenants/{tenant_id}/projects/{project_id}/jobs"
+    assert listing["methods"] == ["GET"]
+    assert functions["cancel_job_http"]["route"] == "v1/job/{job_id}/cancel"
+    assert functions["cancel_job_http"]["methods"] == ["POST"]
+    assert functions["delete_job_http"]["route"] == "v1/job/{job_id}"
+    assert functions["delete_job_http"]["methods"] == ["DELETE"]
     assert "Parsing worker started" in caplog.messages
 
 
@@ -60,4 +72,4 @@ def test_importing_the_app_does_no_io(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AZURE_STORAGE_CONNECTION_STRING", "MONGODB_URI"):
         monkeypatch.delenv(name, raising=False)
 
-    assert len(indexed_functions()) == 9
+    assert len(indexed_functions()) == 14

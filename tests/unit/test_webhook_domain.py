@@ -194,7 +194,7 @@ def test_a_poisoned_delivery_fails_only_if_it_is_still_that_pending_delivery() -
 
 
 def test_a_redelivery_replaces_the_delivery_of_an_ended_job() -> None:
-    change = redelivery(False, T0)
+    change = redelivery("failed", T0)
     assert change.replaces
     assert change.fields == DELIVERY_FIELDS
     assert change.expect == DeliveryExpect(None, None, job_ended=True)

@@ -20,7 +20,9 @@ from lib.domain.tenants import Project, WebhookSecret
 from lib.services.auth import Authenticator
 from lib.services.context import Context
 from lib.settings import Settings
+from tests.support.fakes.idempotency import FakeIdempotencyKeys
 from tests.support.fakes.jobs import FakeCursors, FakeJobs, FakeReports
+from tests.support.fakes.quotas import FakeQuotas
 from tests.support.fakes.storage import FakeBlobs, FakeQueue
 from tests.support.fakes.tenants import FakeTenants
 from tests.support.fakes.webhooks import FakeDeliveries, FakeWebhookPoster
@@ -97,6 +99,8 @@ class Fakes:
     webhook_queue: FakeQueue
     webhooks: FakeWebhookPoster
     parser: FakeParser
+    idempotency: FakeIdempotencyKeys
+    quotas: FakeQuotas
 
     def with_settings(self, **environment: str) -> Fakes:
         """The same fakes under other settings (environment names, as in ``local.settings.json``)."""
@@ -130,6 +134,8 @@ def build(environment: Mapping[str, str] | None = None, *, parser: FakeParser | 
     deliveries, blobs = FakeDeliveries(jobs.jobs), FakeBlobs(clock)
     parse_queue, webhook_queue, webhooks = FakeQueue(), FakeQueue(), FakeWebhookPoster()
     parser = parser or FakeParser()
+    idempotency = FakeIdempotencyKeys()
+    quotas = FakeQuotas(jobs.jobs)
     ctx = Context(
         settings=settings,
         jobs=jobs,
@@ -137,6 +143,8 @@ def build(environment: Mapping[str, str] | None = None, *, parser: FakeParser | 
         deliveries=deliveries,
         tenants=tenants,
         cursors=cursors,
+        idempotency=idempotency,
+        quotas=quotas,
         auth=Authenticator(tenants, settings.auth_cache_seconds),
         blobs=blobs,
         parse_queue=parse_queue,
@@ -161,4 +169,6 @@ def build(environment: Mapping[str, str] | None = None, *, parser: FakeParser | 
         webhook_queue,
         webhooks,
         parser,
+        idempotency,
+        quotas,
     )

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lib.domain.errors import Conflict
+from lib.domain.errors import Conflict, DependencyUnavailable
 from lib.domain.jobs import Change, Expect, Job, JobStatus
+from lib.domain.listing import JobFilter, Position
 from lib.domain.report_schema import ParsedReport
 from lib.domain.webhooks import WebhookState
 
@@ -28,7 +29,12 @@ class FakeJobs:
     def __init__(self, jobs: MutableMapping[str, Job] | None = None) -> None:
         self.jobs: MutableMapping[str, Job] = jobs if jobs is not None else {}
         self.refused: set[str] = set()
+        self.down = False  # staged outage: ping fails with DependencyUnavailable
         self._lock = threading.Lock()
+
+    def ping(self, timeout_seconds: float) -> None:
+        if self.down:
+            raise DependencyUnavailable("mongodb")
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
@@ -55,7 +61,12 @@ class FakeJobs:
             stored = self.jobs.get(change.job_id)
             if stored is None or not _meets(stored, change.expect):
                 return None
-            after = dataclasses.replace(stored, **{name: getattr(change.job, name) for name in change.fields})
+            if change.replaces:
+                after = change.job
+            else:
+                after = dataclasses.replace(
+                    stored, **{name: getattr(change.job, name) for name in change.fields}
+                )
             self.jobs[stored.id] = after
             return after
 
@@ -100,11 +111,46 @@ class FakeJobs:
 
         return self._find(stalled, limit)
 
+    def list_project(
+        self, tenant_id: str, project_id: str, where: JobFilter, after: Position | None, limit: int
+    ) -> list[Job]:
+        def listed(job: Job) -> bool:
+            return (
+                (job.tenant_id, job.project_id) == (tenant_id, project_id)
+                and job.status in where.statuses
+                and (where.created_after is None or job.created_at >= where.created_after)
+                and (where.created_before is None or job.created_at < where.created_before)
+                and (after is None or (job.created_at, job.id) < (after.created_at, after.job_id))
+            )
+
+        found = sorted(
+            (job for job in list(self.jobs.values()) if listed(job)),
+            key=lambda job: (job.created_at, job.id),
+            reverse=True,
+        )
+        return found[:limit]
+
+    def retention_due(
+        self, tenant_id: str, project_id: str, created_before: datetime, limit: int
+    ) -> list[Job]:
+        return self._find(
+            lambda job: (
+                (job.tenant_id, job.project_id) == (tenant_id, project_id)
+                and job.status is not JobStatus.DELETED
+                and job.created_at < created_before
+            ),
+            limit,
+        )
+
     def of_tenant(self, tenant_id: str, limit: int) -> list[Job]:
         return self._find(lambda job: job.tenant_id == tenant_id, limit)
 
     def existing_ids(self, job_ids: set[str]) -> set[str]:
-        return {job_id for job_id in job_ids if job_id in self.jobs}
+        return {
+            job_id
+            for job_id in job_ids
+            if job_id in self.jobs and self.jobs[job_id].status is not JobStatus.DELETED
+        }
 
     def delete(self, job_id: str) -> None:
         with self._lock:
@@ -142,6 +188,8 @@ class FakeReports:
 
     def __init__(self) -> None:
         self.reports: dict[str, StoredReport] = {}
+        #: Ids of purged reports: no attempt may store them again.
+        self.purged: set[str] = set()
         self._lock = threading.Lock()
 
     def get_parsed_data(self, report_id: str) -> dict[str, Any] | None:
@@ -151,7 +199,7 @@ class FakeReports:
     def save(self, job: Job, report: ParsedReport, model: str, now: datetime) -> bool:
         with self._lock:
             current = self.reports.get(job.report_id)
-            if current is not None and current.attempt > job.attempts:
+            if job.report_id in self.purged or (current is not None and current.attempt > job.attempts):
                 return False
             self.reports[job.report_id] = StoredReport(
                 job.id, job.tenant_id, job.attempts, report.model_dump(mode="json"), model, now
@@ -166,6 +214,16 @@ class FakeReports:
 
     def delete(self, report_id: str) -> None:
         self.reports.pop(report_id, None)
+
+    def purge(self, report_id: str) -> None:
+        with self._lock:
+            self.reports.pop(report_id, None)
+            self.purged.add(report_id)
+
+    def delete_legacy(self, tenant_id: str) -> None:
+        # Only the old service wrote such documents, and nothing in the port can: the fake holds
+        # none. tests/integration/test_import_legacy.py checks the real store removes them.
+        pass
 
 
 class FakeCursors:

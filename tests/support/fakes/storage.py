@@ -43,6 +43,9 @@ class FakeBlobs:
         self._clock = clock
         self._lock = threading.Lock()
 
+    def ping(self, timeout_seconds: float) -> None:
+        self._check()
+
     def put(self, name: str, data: bytes, *, sha256: str) -> None:
         self._check()
         with self._lock:

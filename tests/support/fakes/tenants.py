@@ -97,6 +97,13 @@ class FakeTenants:
     def set_project_ai_model(self, tenant_id: str, project_id: str, model_id: str | None) -> bool:
         return self._change_project(tenant_id, project_id, ai_model_id=model_id)
 
+    def set_retention_days(self, tenant_id: str, project_id: str, days: int | None) -> bool:
+        return self._change_project(tenant_id, project_id, retention_days=days)
+
+    def projects_page(self, after: tuple[str, str] | None, limit: int) -> list[Project]:
+        keys = sorted(key for key in list(self.projects) if after is None or key > after)
+        return [self.projects[key] for key in keys[:limit]]
+
     def put_ai_model(self, model: AiModel) -> None:
         self.ai_models[model.model_id] = model
 

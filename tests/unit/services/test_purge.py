@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
+from lib.domain import idempotency as keys
 from lib.domain.errors import AuthenticationFailed, DependencyUnavailable, NotFound
 from lib.domain.jobs import Job, StoredFile
+from lib.domain.quotas import TenantLimits
 from lib.services.parse import process_job
 from lib.services.purge import delete_tenant
 from lib.services.status import job_status
@@ -32,6 +35,19 @@ def test_deleting_a_tenant_removes_its_data_and_keys_and_keeps_everyone_elses(fa
     gone = [uploaded(fakes, "tenant-001") for _ in range(3)]
     kept = uploaded(fakes, "tenant-002")
     fakes.blobs.put("tenant-001/project-001/crashed-upload/1.pdf", b"%PDF", sha256="0")
+    now = fakes.ctx.clock()
+    for tenant_id, job in (("tenant-001", gone[0]), ("tenant-002", kept)):
+        fakes.quotas.set_limits(tenant_id, TenantLimits(uploads_per_minute=5), now)
+        claim = keys.new_claim(
+            tenant_id=tenant_id,
+            key="key-1",
+            fingerprint="f",
+            job_id=job.id,
+            token="t",
+            now=now,
+            lock_for=timedelta(seconds=60),
+        )
+        fakes.idempotency.insert(claim)
 
     purge = delete_tenant(fakes.ctx, "tenant-001", batch_size=2)
 
@@ -41,6 +57,8 @@ def test_deleting_a_tenant_removes_its_data_and_keys_and_keeps_everyone_elses(fa
     assert list(fakes.reports.reports) == [kept.report_id]
     assert all(job.report_id not in fakes.reports.reports for job in gone)
     assert not fakes.tenants.tenant_exists("tenant-001")
+    assert list(fakes.quotas.limits) == ["tenant-002"]
+    assert [tenant for tenant, _ in fakes.idempotency.records] == ["tenant-002"]
     with pytest.raises(AuthenticationFailed):
         job_status(fakes.ctx, api_key=key, job_id=gone[0].id)
 
