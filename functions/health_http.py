@@ -27,5 +27,8 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
     except ServiceError as exc:  # the context could not be built: the database is down, or the settings bad
         log.warning("Health check failed before probing: %s", exc.code)
         healthy = False
+    except Exception as exc:  # noqa: BLE001 - anything else is unhealthy too, and says nothing to the caller
+        log.error("Health check failed: %s", type(exc).__name__)
+        healthy = False
     body = HealthBody(status="ok" if healthy else "unavailable")
     return json_response(dump(body), 200 if healthy else 503, _NO_STORE)

@@ -345,6 +345,19 @@ module functionApp 'modules/function-app.bicep' = {
   ]
 }
 
+// Azure's check of GET /api/health (Flex Consumption has no App Service health check).
+module availability 'modules/availability.bicep' = {
+  name: 'availability'
+  scope: rg
+  params: {
+    name: 'avail-${resourceToken}'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    hostName: functionApp.outputs.defaultHostName
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name

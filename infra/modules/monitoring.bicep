@@ -48,3 +48,4 @@ output appInsightsName string = appInsights.name
 // Not a credential: with DisableLocalAuth the instrumentation key alone cannot send telemetry.
 output appInsightsConnectionString string = appInsights.properties.ConnectionString
 output workspaceName string = workspace.name
+output appInsightsId string = appInsights.id

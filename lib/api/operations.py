@@ -139,6 +139,11 @@ _UNAVAILABLE = Reply(
     codes=("dependency_unavailable", "dependency_throttled"),
     headers=("Retry-After",),
 )
+_INTERNAL = Reply(
+    500,
+    "An unexpected error, or settings the service cannot run with; never a stack trace",
+    codes=("internal_error", "configuration_error"),
+)
 _JOB_404 = Reply(
     404, "No such job for the key's tenant (another tenant's job answers the same)", codes=("job_not_found",)
 )
@@ -273,6 +278,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
                 headers=("Retry-After",),
             ),
             _UNAVAILABLE,
+            _INTERNAL,
         ),
     ),
     Operation(
@@ -325,6 +331,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             _AUTH_401,
             _PROJECT_404,
             _UNAVAILABLE,
+            _INTERNAL,
         ),
     ),
     Operation(
@@ -341,6 +348,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             _JOB_404,
             _JOB_410,
             _UNAVAILABLE,
+            _INTERNAL,
         ),
     ),
     Operation(
@@ -358,6 +366,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             Reply(409, "The job has not completed", codes=("job_not_completed",)),
             _JOB_410,
             _UNAVAILABLE,
+            _INTERNAL,
         ),
     ),
     Operation(
@@ -379,6 +388,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             ),
             _JOB_410,
             _UNAVAILABLE,
+            _INTERNAL,
         ),
     ),
     Operation(
@@ -403,6 +413,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             ),
             _JOB_410,
             _UNAVAILABLE,
+            _INTERNAL,
         ),
     ),
     Operation(
@@ -422,6 +433,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             _AUTH_401,
             _JOB_404,
             _UNAVAILABLE,
+            _INTERNAL,
         ),
     ),
     Operation(

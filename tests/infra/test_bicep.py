@@ -550,3 +550,19 @@ def test_role_assignments_are_made_in_the_rbac_module_only() -> None:
     for path in BICEP_FILES:
         if path.name != "rbac.bicep":
             assert not resources(_parse(path), "Microsoft.Authorization/roleAssignments"), path
+
+
+def test_an_availability_test_calls_the_health_route_and_alerts() -> None:
+    # Flex Consumption has no platform health check (siteConfig.healthCheckPath is for Premium and
+    # Dedicated plans): an Application Insights standard test calls GET /api/health instead.
+    host = json.dumps(module_params("availability")["hostName"])
+    assert "functionApp" in host and "defaultHostName" in host
+    module = template("modules/availability.bicep")
+    webtest = the_resource(module, "Microsoft.Insights/webtests")
+    request = webtest["properties"]["Request"]
+    assert request["HttpVerb"] == "GET" and str(request["RequestUrl"]).endswith("/api/health")
+    assert webtest["properties"]["ValidationRules"]["ExpectedHttpStatusCode"] == 200
+    alert = the_resource(module, "Microsoft.Insights/metricAlerts")
+    assert alert["properties"]["criteria"]["failedLocationCount"] == 2
+    site = json.dumps(template("modules/function-app.bicep"))
+    assert "healthCheckPath" not in site
