@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from lib.documents.keyvalues import grid_pairs, inline_pairs, is_label, looks_like_label, stacked_pair
 from lib.documents.model import Block, Cell, KeyValue, Line, Table, TextSource, Word
-from lib.documents.rows import SEGMENT_GAP, Row, group_rows, split_word, word_size
+from lib.documents.rows import SEGMENT_GAP, Row, group_rows, split_at_gaps, split_word, word_size
 from lib.documents.tables import Grid, merge_wrapped_rows, table_from_cells, table_from_grid
 
 # How deep text columns are cut into further columns.
@@ -141,6 +141,21 @@ class _PageReader:
             self.check()
             pipes = _pipe_run(rows, index)
             band = None if pipes else _grow_band(rows, index)
+            cuts, headed = ([], 0) if pipes or _lists(band) else _headed_run(rows, index)
+            if headed and _lists(_grow_band(rows, index + 1)):
+                cuts, headed = [], 0  # the headings' lists are read list by list (see _list_columns)
+            if headed:
+                self._text(text)
+                text = []
+                run = rows[index : index + headed]
+                for column in range(len(cuts) + 1):
+                    words = [word for row in run for word in _column_words(row.words, cuts, column)]
+                    if words and depth < _MAX_DEPTH:
+                        self.read_rows(group_rows(words), depth + 1)
+                    elif words:
+                        self._text(group_rows(words))
+                index += headed
+                continue
             if not pipes and band is None:
                 text.append(rows[index])
                 index += 1
@@ -426,6 +441,76 @@ def _hanging_list(cells: list[list[list[Word]]]) -> bool:
     return len(cells[0]) == 2 and all(len(row[0]) <= 1 for row in cells) and _list_column(cells, 0) == "sure"
 
 
+def _headed_run(rows: Sequence[Row], start: int) -> tuple[list[float], int]:
+    """Headings side by side over columns of text: the x where each later column starts, and how many rows.
+
+    ``rows[start]`` is such a row when it is bold, in two or three pieces set at
+    least two font sizes apart, and the row below is not bold. The run goes on while
+    no word crosses where a heading starts and the rows stay close; its columns must
+    be text (three words or more to a line on average), not a table's short cells
+    under a bold header row; a row set apart, or one that runs on across a column
+    edge, ends it.
+    Justified text leaves wide gaps between its words that look like a table's
+    gutters; the headings' edges do not. ``([], 0)`` otherwise.
+    """
+    first = rows[start]
+    segments = split_at_gaps(first.words)
+    if not 2 <= len(segments) <= 3 or not _mostly_bold(first.words) or start + 1 >= len(rows):
+        return [], 0
+    size = first.size
+    if any(b[0].bbox.x0 - a[-1].bbox.x1 < 2 * size for a, b in itertools.pairwise(segments)):
+        return [], 0
+    cuts = [segment[0].bbox.x0 - 0.5 * size for segment in segments[1:]]
+    members = [first]
+    pitch: float | None = None
+    for row in rows[start + 1 :]:
+        gap = _row_gap(members[-1], row)
+        if _mostly_bold(row.words) or gap > _BAND_GAP * max(size, row.size):
+            break
+        if pitch is not None and gap > 1.6 * pitch + 0.3 * row.size:
+            break  # set apart: the next part of the page
+        if len(members) >= 2 and pitch is None:
+            pitch = gap
+        if any(word.bbox.x0 < cut < word.bbox.x1 for word in row.words for cut in cuts):
+            break
+        if any(_narrow_at(row, cut, 1.5 * size) for cut in cuts):
+            break  # a line running on across the column edge ("Next steps: ..." under both)
+        members.append(row)
+    body = members[1:]
+    if not body:
+        return [], 0
+    pieces = [_column_words(row.words, cuts, column) for row in body for column in range(len(cuts) + 1)]
+    filled = [piece for piece in pieces if piece]
+    used = {
+        column for row in body for column in range(len(cuts) + 1) if _column_words(row.words, cuts, column)
+    }
+    if len(used) < 2 or sum(len(piece) for piece in filled) < 3 * len(filled):
+        return [], 0
+    return cuts, len(members)
+
+
+def _lists(band: _Band | None) -> bool:
+    return band is not None and _classify(band.cells()) == "lists"
+
+
+def _narrow_at(row: Row, cut: float, gutter: float) -> bool:
+    """``row`` has words on both sides of ``cut`` with less than ``gutter`` between them."""
+    left = [word.bbox.x1 for word in row.words if word.bbox.x1 <= cut]
+    right = [word.bbox.x0 for word in row.words if word.bbox.x0 >= cut]
+    return bool(left and right) and min(right) - max(left) < gutter
+
+
+def _column_words(words: Sequence[Word], cuts: Sequence[float], column: int) -> list[Word]:
+    """The words of ``words`` between cut ``column - 1`` and cut ``column``."""
+    return [word for word in words if sum(1 for cut in cuts if word.bbox.x0 >= cut) == column]
+
+
+def _mostly_bold(words: Sequence[Word]) -> bool:
+    """More than half of the letters of ``words`` are bold (OCR misses the weight of short words)."""
+    bold = sum(len(word.text) for word in words if word.bold)
+    return bold * 2 > sum(len(word.text) for word in words)
+
+
 def _list_groups(cells: list[list[list[Word]]]) -> list[list[int]]:
     """Each list's marker column with the columns of its items, up to the next list."""
     starts = _list_columns(cells)
@@ -534,7 +619,7 @@ def _blocks(lines: Sequence[Line], page: int, body_size: float) -> list[Block]:
 def _breaks(upper: Line, lower: Line) -> bool:
     size = max(_size(upper), _size(lower))
     gap = lower.bbox.top - upper.bbox.bottom
-    bold_change = all(w.bold for w in upper.words) != all(w.bold for w in lower.words)
+    bold_change = _bold_line(upper.words) != _bold_line(lower.words)
     return gap > _BLOCK_GAP * size or abs(_size(upper) - _size(lower)) > 1 or bold_change
 
 
@@ -551,8 +636,15 @@ def _heading(line: Line, body_size: float) -> bool:
         return False
     if sum(1 for char in text if char.isalpha()) < 2:
         return False  # a number or a list marker on its own ("3", "2.") heads nothing
-    if all(word.bold for word in words) or _size(line) >= body_size + 1.5:
+    if _bold_line(words) or _size(line) >= body_size + 1.5:
         return True
     letters = [ch for ch in text if ch.isalpha()]
     capitals = len(letters) >= 3 and text.isupper() and not any(ch.isdigit() for ch in text)
     return (text.endswith(":") and len(words) <= 4) or (capitals and len(words) <= 6)
+
+
+def _bold_line(words: Sequence[Word]) -> bool:
+    """All of ``words`` bold; for OCR words, the first and most letters (the weight of short words is missed)."""
+    if all(word.bold for word in words):
+        return True
+    return all(word.source is TextSource.OCR for word in words) and words[0].bold and _mostly_bold(words)

@@ -117,6 +117,8 @@ _DOT_INK_LEVEL = 200
 REREAD_BELOW = 0.9
 MAX_REREADS = 40
 REREAD_HEIGHT = 40
+# A crop whose light end is at least this is on white already (:func:`_on_white`).
+_WHITE_ENOUGH = 235.0
 _MAX_REREAD_FACTOR = 4.0
 _REREAD_MARGIN = 10
 _REREAD_MARGIN_CONFIDENCE = 0.05
@@ -131,6 +133,8 @@ _MAX_MISSED_LINE = 1.6
 _MIN_MISSED_INK = 0.15
 MAX_MISSED_READS = 20
 MISSED_INK_CONFIDENCE = 0.7
+# An arrow found by its shape in missed ink (:func:`_arrow`): as sure as a missed word kept.
+ARROW_CONFIDENCE = 0.7
 
 # Bold: strokes this much thicker than the page's median word (see the module docstring).
 BOLD_STROKE_RATIO = 1.3
@@ -197,6 +201,7 @@ def ocr_page(
             raise PdfTooComplex("time")
         found = _reread_doubtful(engine, pixels, found, raster.dpi, deadline)
         found += _read_missed_ink(engine, pixels, found, raster.dpi, deadline)
+    found = _arrows_read_as_letters(pixels, found)
     kept = _without_tall_guesses([raw for raw in found if _keep(raw)])
     bold = _bold(pixels, kept)
     sizes = _font_sizes(kept, raster.scale)
@@ -264,7 +269,7 @@ def _reread(engine: _Tesseract, pixels: npt.NDArray[np.uint8], raw: _RawWord, dp
     if x1 - x0 < 2 or y1 - y0 < 2:
         return [raw]
     factor = min(_MAX_REREAD_FACTOR, max(1.0, REREAD_HEIGHT / height))
-    crop = Image.fromarray(pixels[y0:y1, x0:x1])
+    crop = Image.fromarray(_on_white(pixels[y0:y1, x0:x1]))
     crop = crop.resize((round((x1 - x0) * factor), round((y1 - y0) * factor)), Image.Resampling.LANCZOS)
     framed = Image.new("L", (crop.width + 2 * _REREAD_MARGIN, crop.height + 2 * _REREAD_MARGIN), 255)
     framed.paste(crop, (_REREAD_MARGIN, _REREAD_MARGIN))
@@ -288,6 +293,22 @@ def _reread(engine: _Tesseract, pixels: npt.NDArray[np.uint8], raw: _RawWord, dp
         columns = tuple((back(a, 0)[0], back(z, 0)[0]) for a, z in word.symbols)
         mapped.append(replace(word, box=box, symbols=columns, line=raw.line))
     return mapped
+
+
+def _on_white(crop: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """``crop`` with its background lifted to white: a label in a shaded cell, read alone.
+
+    The crop is framed in white to be read again; a grey background would leave a
+    hard edge round it and little contrast in it. Levels are stretched so the
+    crop's light end (its 90th percentile) is white and its darkest ink black; a
+    crop on white is left as it is.
+    """
+    dark, background = (float(v) for v in np.percentile(crop, (2, 90)))
+    if background >= _WHITE_ENOUGH or background - dark < 40:
+        return crop
+    stretched = (crop.astype(np.float32) - dark) * (255.0 / (background - dark))
+    lifted: npt.NDArray[np.uint8] = np.clip(stretched, 0, 255).astype(np.uint8)
+    return lifted
 
 
 def _read_missed_ink(
@@ -322,6 +343,10 @@ def _read_missed_ink(
         strip = ink[top:bottom]
         columns = strip.sum(axis=0) >= 1
         for left, right in _runs(columns, min_length=1, bridge=round(0.8 * usual)):
+            if right - left < 0.8 * usual and (arrow := _arrow(strip[:, left:right], usual)) is not None:
+                text, (x0, y0, x1, y1) = arrow
+                found.append(_RawWord(text, ARROW_CONFIDENCE, (left + x0, top + y0, left + x1, top + y1)))
+                continue
             if right - left < 0.8 * usual or strip[:, left:right].sum() < _MIN_MISSED_INK * usual * usual:
                 continue
             if reads >= MAX_MISSED_READS or deadline - time.monotonic() < _REREAD_RESERVE_SECONDS:
@@ -334,6 +359,92 @@ def _read_missed_ink(
                 if word is not piece and word.confidence >= MISSED_INK_CONFIDENCE
             )
     return found
+
+
+def _arrow(ink: npt.NDArray[np.bool_], usual: float) -> tuple[str, tuple[int, int, int, int]] | None:
+    """``("↑" or "↓", box)`` when ``ink`` (one narrow piece of missed ink) is a vertical arrow.
+
+    The English model has no arrows: tesseract drops them, and flag columns print
+    H/L as ↑/↓. An arrow is one unbroken stroke about a line high, with a head at one
+    end: a tip, widening from it to at least two stems on both sides of the stem,
+    and the other end no wider than the stem ("T" has no tip, "t" a bar, "1" a
+    foot, "l" no head).
+    ``box`` is the ink's, in the piece's pixels.
+    """
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        return None
+    tight = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    height, width = tight.shape
+    if height < 7 or not 0.45 * usual <= height <= 1.4 * usual or width > 0.8 * height:
+        return None
+    extents = [np.flatnonzero(row) for row in tight]
+    if any(extent.size == 0 for extent in extents):
+        return None  # broken up: specks, a colon, "i"
+    widths = np.array([extent[-1] - extent[0] + 1 for extent in extents])
+    stem = max(float(np.median(widths)), 1.0)
+    head_rows = max(2, round(0.4 * height))
+    for text, order in (("↑", slice(None)), ("↓", slice(None, None, -1))):
+        ordered, lines = widths[order], extents[order]
+        head, tail = ordered[:head_rows], ordered[head_rows:]
+        widest = int(np.argmax(head))
+        if head[widest] < max(3.0, 2 * stem) or tail.max() > stem + 1:
+            continue
+        if ordered[0] > 0.5 * head[widest]:
+            continue  # no tip: a bar or hook on top ("T", "f")
+        if widest > 1 and head[widest - 1] <= stem:
+            continue  # a bar across the stem, not a head widening from its tip ("t")
+        middle = float(np.mean([(line[0] + line[-1]) / 2 for line in lines[head_rows:]]))
+        left, right = middle - lines[widest][0], lines[widest][-1] - middle
+        if min(left, right) < 0.5 * max(left, right):
+            continue  # a head on one side only: a flag ("1")
+        return text, (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    return None
+
+
+# What tesseract makes of an arrow it does read: a stroke-like letter alone, or a last digit.
+_ARROW_LOOKALIKES = frozenset("tfTlIiJj1|!+")
+_ARROW_LAST_DIGITS = frozenset("1lI|")
+
+
+def _arrows_read_as_letters(pixels: npt.NDArray[np.uint8], words: Sequence[_RawWord]) -> list[_RawWord]:
+    """``words`` with the arrows tesseract read as letters put back ("159 t" → "159 ↑", "341" → "34 ↓").
+
+    A word of one stroke-like character, or the last character of a number (when
+    tesseract gave one box per character and that one stands apart), becomes the
+    arrow its ink has the shape of (:func:`_arrow`); the shape test leaves letters
+    and digits as they are.
+    """
+    heights = [raw.box[3] - raw.box[1] for raw in words if _has_alnum(raw.text)]
+    if len(heights) < _MIN_WORDS_FOR_BOLD:
+        return list(words)
+    usual = float(np.median(heights))
+    out: list[_RawWord] = []
+    for raw in words:
+        left, top, right, bottom = raw.box
+        if len(raw.text) == 1 and raw.text in _ARROW_LOOKALIKES:
+            arrow = _arrow(pixels[top:bottom, left:right] < _MISSED_INK_LEVEL, usual)
+            if arrow is not None:
+                out.append(replace(raw, text=arrow[0], confidence=ARROW_CONFIDENCE))
+                continue
+        elif (
+            len(raw.symbols) >= 2
+            and raw.text[-1] in _ARROW_LAST_DIGITS
+            and raw.text[-2].isdigit()
+            and raw.symbols[-1][0] > raw.symbols[-2][1]
+        ):
+            first, last = raw.symbols[-1]
+            arrow = _arrow(pixels[top:bottom, first:last] < _MISSED_INK_LEVEL, usual)
+            if arrow is not None:
+                end = raw.symbols[-2][1]
+                out.append(
+                    replace(raw, text=raw.text[:-1], box=(left, top, end, bottom), symbols=raw.symbols[:-1])
+                )
+                out.append(_RawWord(arrow[0], ARROW_CONFIDENCE, (first, top, last, bottom), line=raw.line))
+                continue
+        out.append(raw)
+    return out
 
 
 def _runs(mask: npt.NDArray[np.bool_], *, min_length: int, bridge: int = 0) -> list[tuple[int, int]]:

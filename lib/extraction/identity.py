@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from lib.domain.report_schema import Sex
 
@@ -32,6 +33,7 @@ __all__ = [
     "field_for_label",
     "is_known_label",
     "is_mrn_shape",
+    "misread_label",
     "parse_age",
     "parse_age_sex",
     "parse_sex",
@@ -201,6 +203,49 @@ def field_for_label(label: str) -> IdentityField | None:
     """The identity field a printed label names, or ``None`` (unknown, or not identity: "Acct #")."""
     match = _LABEL_ALONE.fullmatch(label)
     return _field_of(match) if match else None
+
+
+# A label at least this long (letters and spaces) may be matched one misread character away.
+_MISREAD_MIN_LENGTH = 9
+
+
+def _letters(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split())
+
+
+@lru_cache(maxsize=1)
+def _misreadable() -> dict[str, str]:
+    spellings = [spelling for values in _IDENTITY_LABELS.values() for spelling in values]
+    return {
+        _letters(spelling): spelling
+        for spelling in spellings
+        if len(_letters(spelling)) >= _MISREAD_MIN_LENGTH
+    }
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one character changed, added or dropped (not the first)."""
+    if a == b or abs(len(a) - len(b)) > 1 or a[:1] != b[:1]:
+        return False
+    if len(a) == len(b):
+        return sum(1 for x, y in zip(a, b, strict=True) if x != y) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(1, len(long)))
+
+
+@lru_cache(maxsize=4096)
+def misread_label(text: str) -> str | None:
+    """The identity label ``text`` is one OCR misread of ("Date of birtt" → "Date of Birth"), or ``None``.
+
+    Only labels of :data:`_MISREAD_MIN_LENGTH` letters or more, with the first letter
+    right: small grey labels lose or change a letter on scans, and no two such
+    labels are one letter apart ("date of death" is three from "date of birth").
+    """
+    written = _letters(text)
+    if len(written) < _MISREAD_MIN_LENGTH - 1 or _LABEL_ALONE.fullmatch(text.strip()):
+        return None
+    found = [spelling for known, spelling in _misreadable().items() if _one_edit(written, known)]
+    return found[0] if len(found) == 1 else None
 
 
 def is_known_label(label: str) -> bool:

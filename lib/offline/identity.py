@@ -15,7 +15,14 @@ from functools import lru_cache
 
 from lib.documents import TextSource
 from lib.extraction.dates import DateKind, parse_date
-from lib.extraction.identity import IdentityField, clean_mrn, field_for_label, parse_age_sex, parse_sex
+from lib.extraction.identity import (
+    IdentityField,
+    clean_mrn,
+    field_for_label,
+    misread_label,
+    parse_age_sex,
+    parse_sex,
+)
 from lib.extraction.names import clean_name
 from lib.offline.facts import DateFact, Findings, Source, TextFact, WarningFact, words_in
 from lib.offline.labels import is_label_phrase, ocr_letters
@@ -45,6 +52,8 @@ def _field(label: str) -> tuple[IdentityField | None, int]:
     if _WEAKEST_MRN.match(text):
         return IdentityField.MRN, 2
     field = field_for_label(text) or field_for_label(text.replace(".", ""))
+    if field is None and (known := misread_label(text)) is not None:
+        field = field_for_label(known)  # a scan's small label, one letter misread
     if field is IdentityField.MRN and _WEAK_MRN.match(text):
         return field, 1
     return field, 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from lib.extraction.identity import is_known_label
+from lib.extraction.identity import is_known_label, misread_label
 
 __all__ = ["date_role", "is_label_phrase", "norm_label", "ocr_letters", "physician_rank"]
 
@@ -110,5 +110,8 @@ def is_label_phrase(text: str) -> bool:
     if not normalised:
         return False
     return (
-        date_role(bare) is not None or physician_rank(bare) is not None or bool(_OTHER.fullmatch(normalised))
+        date_role(bare) is not None
+        or physician_rank(bare) is not None
+        or bool(_OTHER.fullmatch(normalised))
+        or misread_label(bare) is not None
     )

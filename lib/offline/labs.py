@@ -124,6 +124,20 @@ def _value_columns(body: Sequence[Sequence[str]]) -> int:
 _SWAPPABLE = {frozenset((LabColumn.RESULT, LabColumn.RANGE)), frozenset((LabColumn.RESULT, LabColumn.OTHER))}
 
 
+def _without_flags(known: tuple[LabColumn, ...], body: list[list[str]]) -> tuple[LabColumn, ...] | None:
+    """``known`` less its flag column when a headerless part of the table has one column fewer.
+
+    A part of a table with no flag in any row has no flag column at all when the
+    columns come from the words' alignment (a scan, or a table drawn without rules).
+    """
+    if LabColumn.FLAG not in known or not body or len(body[0]) != len(known) - 1:
+        return None
+    if any(cell.strip() and parse_flag(cell.strip()) is not None for row in body for cell in row[1:]):
+        return None  # flags are printed: another column is the one missing
+    flagless = tuple(column for column in known if column is not LabColumn.FLAG)
+    return flagless if _compatible(flagless, classify_columns(body)) else None
+
+
 def _compatible(known: Sequence[LabColumn], cells: Sequence[LabColumn]) -> bool:
     """Whether columns named for another table fit this one's cells.
 
@@ -205,6 +219,8 @@ def _columns(
     if header is None and previous is not None and _compatible(previous, classify_columns(body)):
         # The report printed its column headings once: a headerless table of the same shape keeps them.
         return previous, True
+    if header is None and previous is not None and (flagless := _without_flags(previous, body)) is not None:
+        return flagless, True
     if header is None:
         header = header_above(table, page)
     columns = lab_columns(header, body)
@@ -396,6 +412,20 @@ _CARD_NOTE = re.compile(
     r"(?i)^(?:ref(?:erence)?(?:\s+(?:range|interval))?|range|normal(?:\s+range)?)\s*:?\s*(?P<range>.+?)\s*(?:[·•|,;]\s*(?P<status>[A-Za-z ]+?))?\s*$"
 )
 
+# The same note as OCR reads it: the middle dot comes out as "-", "." or "*", or not at all
+# ("Range 44-147 - In range", "Range 3.5 - 5.0 In range"); the status must then read as a flag.
+_OCR_CARD_NOTE = re.compile(
+    r"(?i)^(?:ref(?:erence)?(?:\s+(?:range|interval))?|range|normal(?:\s+range)?)\s*:?\s*(?P<range>.+?)"
+    r"(?:\s+[-\u2013\u2014.*\u00b0~]\s+|\s+)(?P<status>[A-Za-z][A-Za-z ]*?)\s*$"
+)
+
+_IN_RANGE = re.compile(r"(?i)(?:in|within)\s+(?:normal\s+)?(?:range|limits)|normal")
+
+
+def _status_word(status: str) -> bool:
+    """True when ``status`` is a card's flag word ("High", "Low", "In range")."""
+    return parse_flag(status) is not None or _IN_RANGE.fullmatch(status.strip()) is not None
+
 
 def _card(label: Piece, value: Piece, note: Piece | None) -> LabFact | None:
     """A result card: the test as caption, "25 mmol/L" as the big number, "Range 22-29 · In range" below."""
@@ -404,7 +434,9 @@ def _card(label: Piece, value: Piece, note: Piece | None) -> LabFact | None:
         return None
     noted = _CARD_NOTE.match(note.text.strip())
     if noted is None or parse_range(noted["range"]) is None:
-        return None
+        noted = _OCR_CARD_NOTE.match(note.text.strip())
+        if noted is None or parse_range(noted["range"]) is None or not _status_word(noted["status"]):
+            return None
     unit = match["unit"] if match["unit"] and looks_like_unit(match["unit"]) else None
     if match["unit"] and unit is None:
         return None

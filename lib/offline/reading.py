@@ -532,14 +532,19 @@ def _stacked_pairs(page: Page) -> list[Labelled]:
         same_row = sorted(
             x0 for other, others in rows if abs(other.bbox.top - box.top) <= height * 0.5 for _, x0 in others
         )
-        below = [
-            word
-            for word in page.words
-            if box.bottom - 1.0 <= word.bbox.top <= box.bottom + 1.6 * height and not word.text.endswith(":")
-        ]
+        starts = [x0 for _, x0 in labels]
         for label, x0 in labels:
             following = [x for x in same_row if x > x0 + 1.0]
             end = following[0] if following else x0 + 250.0
+            # Below the label's own words: on a skewed scan the line's box is the whole slope.
+            later = [x for x in starts if x > x0 + 1.0]
+            own = [w for w in line.words if x0 - 0.5 <= w.bbox.x0 < (later[0] if later else end)]
+            bottom = max((w.bbox.bottom for w in own), default=box.bottom)
+            below = [
+                word
+                for word in page.words
+                if bottom - 1.0 <= word.bbox.top <= bottom + 1.6 * height and not word.text.endswith(":")
+            ]
             # The nearest row under this label: a scan's skew sets other columns' values higher.
             under = [w for w in below if x0 - 3.0 <= w.bbox.x0 < end - 3.0]
             if not under:

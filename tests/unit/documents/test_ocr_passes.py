@@ -12,7 +12,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lib.documents.ocr import _em_estimate, _font_sizes, _RawWord, _read_missed_ink, _reread, _runs
+from lib.documents.ocr import (
+    _arrow,
+    _arrows_read_as_letters,
+    _em_estimate,
+    _font_sizes,
+    _on_white,
+    _RawWord,
+    _read_missed_ink,
+    _reread,
+    _runs,
+)
 
 
 class _Engine:
@@ -96,3 +106,66 @@ def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
 
     doubtful = _Engine([_RawWord("~~", 0.4, (12, 12, 200, 60))])
     assert _read_missed_ink(doubtful, pixels, words, 150, time.monotonic() + 30) == []  # type: ignore[arg-type]
+
+
+def _glyph(name: str) -> np.ndarray:
+    """A stroke 3 px wide and 18 high drawn as ink (True), with the parts that make ``name``."""
+    ink = np.zeros((18, 13), dtype=bool)
+    ink[:, 5:8] = True
+    if name in ("up", "down"):
+        for row in range(5):  # a head widening from the tip, on both sides of the stem
+            ink[row, 5 - row - 1 : 8 + row + 1] = True
+        ink[0, :] = False
+        ink[0, 5:8] = True
+        return ink if name == "up" else ink[::-1]
+    if name == "T":
+        ink[0:3, :] = True
+    elif name == "t":
+        ink[:3, :] = False
+        ink[5:7, 2:11] = True
+        ink[16:18, 5:11] = True
+    elif name == "1":
+        ink[1, 3:5] = ink[2, 2:4] = True
+        ink[16:18, 2:11] = True
+    return ink
+
+
+@pytest.mark.parametrize(
+    ("name", "arrow"), [("up", "↑"), ("down", "↓"), ("T", None), ("t", None), ("1", None), ("l", None)]
+)
+def test_an_arrow_is_told_from_letters_by_its_shape(name: str, arrow: str | None) -> None:
+    found = _arrow(_glyph(name), usual=20.0)
+
+    assert (found[0] if found else None) == arrow
+
+
+def _page_with(glyphs: dict[int, str]) -> np.ndarray:
+    pixels = np.full((60, 400), 255, dtype=np.uint8)
+    for left, name in glyphs.items():
+        pixels[20:38, left : left + 13][_glyph(name)] = 0
+    return pixels
+
+
+def test_arrows_tesseract_read_as_letters_or_a_last_digit_are_put_back() -> None:
+    pixels = _page_with({100: "up", 232: "down", 300: "1"})
+    words = [_RawWord(f"w{i}", 0.95, (10 * i, 0, 10 * i + 8, 18)) for i in range(8)]
+    letter = _RawWord("t", 0.6, (100, 20, 113, 38))
+    number = _RawWord("341", 0.9, (200, 20, 245, 38), symbols=((200, 212), (214, 226), (232, 245)))
+    digit = _RawWord("1", 0.9, (300, 20, 313, 38))
+
+    out = _arrows_read_as_letters(pixels, [*words, letter, number, digit])
+
+    assert [raw.text for raw in out[8:]] == ["↑", "34", "↓", "1"]
+    assert out[9].box == (200, 20, 226, 38)
+
+
+def test_a_crop_on_a_shaded_cell_is_lifted_to_white_and_one_on_white_left_alone() -> None:
+    shaded = np.full((10, 10), 200, dtype=np.uint8)
+    shaded[4:6, 2:8] = 90
+    white = shaded.copy()
+    white[shaded == 200] = 250
+
+    lifted = _on_white(shaded)
+
+    assert lifted.max() == 255 and lifted.min() == 0
+    assert (_on_white(white) == white).all()

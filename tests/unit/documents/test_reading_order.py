@@ -169,3 +169,60 @@ def test_a_number_alone_on_its_line_is_not_a_heading() -> None:
     page = read_page(draw)
 
     assert [block.text for block in page.blocks if block.heading] == ["Medications:"]
+
+
+def test_headings_side_by_side_over_justified_text_read_column_by_column() -> None:
+    def words_at(pdf: FPDF, top: float, placed: list[tuple[float, str]]) -> None:
+        for x, word in placed:
+            text_at(pdf, x, top, word)
+
+    def draw(pdf: FPDF) -> None:
+        text_at(pdf, 40, 100, "Conditions we are managing", size=11, style="B")
+        text_at(pdf, 310, 100, "Your medications", size=11, style="B")
+        # Justified lines: wide, even gaps between words that line up like a table's gutters.
+        words_at(
+            pdf,
+            116,
+            [
+                (40, "1."),
+                (56, "Acute"),
+                (98, "pancreatitis"),
+                (170, "without"),
+                (222, "necrosis"),
+                (278, "or"),
+            ],
+        )
+        words_at(
+            pdf,
+            116,
+            [
+                (310, "Albuterol"),
+                (370, "HFA"),
+                (404, "90"),
+                (428, "mcg/actuation"),
+                (506, "2"),
+                (522, "puffs"),
+            ],
+        )
+        text_at(pdf, 56, 130, "infection, unspecified (K85.90)")
+        text_at(pdf, 310, 130, "inhaled q4h PRN wheeze")
+        text_at(pdf, 310, 144, "Ceftriaxone 1 g IV q24h")
+        text_at(pdf, 40, 172, "Next steps: Book a follow-up visit in 3 months.")
+
+    page = read_page(draw)
+
+    assert page.tables == ()
+    assert texts(page) == [
+        "Conditions we are managing",
+        "1. Acute pancreatitis without necrosis or",
+        "infection, unspecified (K85.90)",
+        "Your medications",
+        "Albuterol HFA 90 mcg/actuation 2 puffs",
+        "inhaled q4h PRN wheeze",
+        "Ceftriaxone 1 g IV q24h",
+        "Next steps: Book a follow-up visit in 3 months.",
+    ]
+    assert [block.text for block in page.blocks if block.heading] == [
+        "Conditions we are managing",
+        "Your medications",
+    ]

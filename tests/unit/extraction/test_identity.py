@@ -15,6 +15,7 @@ from lib.extraction.identity import (
     field_for_label,
     is_known_label,
     is_mrn_shape,
+    misread_label,
     parse_age,
     parse_age_sex,
     parse_sex,
@@ -189,3 +190,19 @@ def test_parse_age(value: str, age: Age | None) -> None:
 )
 def test_parse_age_sex(value: str, age: int, sex: Sex) -> None:
     assert parse_age_sex(value) == (Age(age, AgeUnit.YEARS), sex)
+
+
+@pytest.mark.parametrize(
+    ("written", "known"),
+    [
+        ("Date of birtt", "Date of Birth"),
+        ("Patient IC", "Patient ID"),
+        ("Pationt Name", "Patient Name"),
+        ("Date of death", None),  # three letters away: another label
+        ("Patient ID", None),  # already known: nothing to correct
+        ("Patient Age", None),
+        ("Mate of Birth", None),  # the first letter must be right
+    ],
+)
+def test_a_long_label_one_ocr_misread_away_is_recognised(written: str, known: str | None) -> None:
+    assert misread_label(written) == known

@@ -64,3 +64,10 @@ def test_a_letter_names_its_patient_after_re() -> None:
 
     assert found.name is not None and found.name.value == "Jane Doe"
     assert isinstance(found.date_of_birth, DateFact) and found.date_of_birth.found.iso == "1960-02-17"
+
+
+def test_labels_a_scan_misread_by_one_letter_still_name_their_fields() -> None:
+    found = identity("Date of birtt: 09 August 1986", "Patient IC: 963-40-0468")
+
+    assert isinstance(found.date_of_birth, DateFact) and found.date_of_birth.found.iso == "1986-08-09"
+    assert found.mrn is not None and found.mrn.value == "963-40-0468"

@@ -139,6 +139,16 @@ def test_a_result_card_gives_value_range_and_status() -> None:
     assert rows == [("Albumin", "5.9", "g/dL", "3.5-5.0", LabFlag.HIGH)]
 
 
+def test_a_result_card_whose_middle_dot_ocr_read_as_a_dash_or_lost() -> None:
+    dashed = labs(page(heading("Albumin"), "5.9 g/dL", "Range 3.5 - 5.0 - High"))
+    lost = labs(page(heading("Glucose"), "74 mg/dL", "Range 70 - 99 In range"))
+    unit_after = labs(page(heading("Sodium"), "140 mmol/L", "Range 136-145 mmol"))
+
+    assert dashed == [("Albumin", "5.9", "g/dL", "3.5 - 5.0", LabFlag.HIGH)]
+    assert lost == [("Glucose", "74", "mg/dL", "70 - 99", None)]
+    assert unit_after == [("Sodium", "140", "mmol/L", "136-145 mmol", None)]  # no flag word: all range
+
+
 def test_a_misread_ocr_value_is_left_out_with_a_warning() -> None:
     report = parse_document(
         document(
@@ -253,4 +263,28 @@ def test_an_ocr_percent_after_a_value_with_another_unit_is_its_star_flag() -> No
     assert rows == [
         ("WBC Count", "2.4", "K/uL", "4.0-11.0", LabFlag.ABNORMAL),
         ("Neutrophils", "55.3", "%", "40.0-75.0", None),
+    ]
+
+
+def test_a_headerless_part_with_no_flag_column_keeps_the_other_headings() -> None:
+    rows = labs(
+        page(
+            table(
+                [
+                    ["Test", "Result", "Last Value", "Range", "Unit", "Flag"],
+                    ["Free T4", "2.23", "1.28", "0.82-1.77", "ng/dL", "H"],
+                ]
+            ),
+            # OCR lost the "<" of a range: the cells alone no longer tell value from range.
+            table(
+                [["CRP", "2.5", "<0.5", "<5.0", "mg/L"], ["Troponin I", "24", "24", "34", "ng/L"]],
+                header_rows=0,
+            ),
+        )
+    )
+
+    assert rows == [
+        ("Free T4", "2.23", "ng/dL", "0.82-1.77", LabFlag.HIGH),
+        ("CRP", "2.5", "mg/L", "<5.0", None),
+        ("Troponin I", "24", "ng/L", None, None),  # a bare number is no range
     ]

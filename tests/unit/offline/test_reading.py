@@ -129,3 +129,42 @@ def test_stacked_labels_on_a_skewed_scan_each_take_the_value_under_them() -> Non
     found = {(pair.label, pair.value) for pair in labelled_values(document(scan))}
 
     assert {("Patient", "Beatrix Jablonski"), ("Sex", "FEMALE")} <= found
+
+
+def test_a_skewed_line_of_labels_gives_each_label_the_row_under_its_own_words() -> None:
+    def word(text: str, x: float, top: float, height: float = 5.0) -> Word:
+        return Word(text, BBox(x, top, x + 6.0 * len(text), top + height), 1, TextSource.OCR, 0.95)
+
+    # One line of labels sloping up to the right by 11 pt: its box reaches below the
+    # right-hand values, which start higher than the left label ends.
+    lines = [
+        Line(
+            (word("PATIENT", 59, 143), word("NAME", 104, 143), word("UHID", 231, 138), word("Sex", 403, 132)),
+            1,
+        ),
+        Line(
+            (
+                word("ULRIC", 59, 152, 8),
+                word("ZIELINSKI", 92, 151, 8),
+                word("MVH.3202087", 231, 145, 8),
+                word("Male", 403, 140, 8),
+            ),
+            1,
+        ),
+        Line((word("Birth", 60, 170), word("Date:", 92, 170), word("Admission", 258, 162)), 1),
+    ]
+    words = tuple(w for line in lines for w in line.words)
+    scan = Page(
+        1,
+        612.0,
+        792.0,
+        words,
+        tuple(lines),
+        tuple(Block((line,), 1) for line in lines),
+        source=TextSource.OCR,
+    )
+
+    found = {(pair.label, pair.value) for pair in labelled_values(document(scan))}
+
+    assert {("UHID", "MVH.3202087"), ("Sex", "Male")} <= found
+    assert ("UHID", "Admission") not in found
