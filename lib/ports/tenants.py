@@ -114,8 +114,16 @@ class Authentication(Protocol):
         """:class:`lib.domain.errors.NotFound` unless the tenant has this project."""
         ...
 
+    def project(self, tenant_id: str, project_id: str) -> Project | None:
+        """The tenant's project, possibly as read a short while ago (a cache), or ``None``."""
+        ...
+
     def forget_key(self, key_id: str) -> None:
         """Drop a key from any cache (it was just revoked)."""
+        ...
+
+    def forget_project(self, tenant_id: str, project_id: str) -> None:
+        """Drop a project from any cache (it was just changed)."""
         ...
 
     def forget_tenant(self, tenant_id: str, key_ids: list[str]) -> None:

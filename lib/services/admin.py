@@ -84,6 +84,7 @@ def rotate_webhook_secret(ctx: Context, tenant_id: str, project_id: str, overlap
             raise _project_not_found(project_id)
         rotation = rotate_secrets(project.webhook_secrets, secret, overlap, ctx.clock())
         if ctx.tenants.apply_rotation(tenant_id, project_id, rotation):
+            ctx.auth.forget_project(tenant_id, project_id)
             return secret
     raise Conflict("the project's secrets kept changing; try again", code="rotation_conflict")
 
@@ -92,6 +93,7 @@ def set_webhook_payload(ctx: Context, tenant_id: str, project_id: str, mode: Pay
     """Choose what the project's webhooks carry: ``full`` (with parsed_data) or ``thin``."""
     if not ctx.tenants.set_webhook_payload(tenant_id, project_id, mode):
         raise _project_not_found(project_id)
+    ctx.auth.forget_project(tenant_id, project_id)
 
 
 def set_output_policy(
@@ -115,6 +117,7 @@ def set_output_policy(
     )
     if not ctx.tenants.set_output_policy(tenant_id, project_id, policy):
         raise _project_not_found(project_id)
+    ctx.auth.forget_project(tenant_id, project_id)
     return policy
 
 
@@ -130,6 +133,7 @@ def set_retention(ctx: Context, tenant_id: str, project_id: str, days: int | Non
         raise InvalidRequest(f"the retention must be 1 to {MAX_RETENTION_DAYS} days")
     if not ctx.tenants.set_retention_days(tenant_id, project_id, days):
         raise _project_not_found(project_id)
+    ctx.auth.forget_project(tenant_id, project_id)
     return days if days is not None else ctx.settings.retention_days_default
 
 
@@ -157,6 +161,7 @@ def assign_ai_model(ctx: Context, tenant_id: str, project_id: str, model_id: str
         _require_ai_model(ctx, model_id)
     if not ctx.tenants.set_project_ai_model(tenant_id, project_id, model_id):
         raise _project_not_found(project_id)
+    ctx.auth.forget_project(tenant_id, project_id)
 
 
 def _require_ai_model(ctx: Context, model_id: str) -> None:

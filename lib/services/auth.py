@@ -1,7 +1,10 @@
 """Who is calling: an ``X-API-Key`` resolved to its tenant, and the project a request names.
 
-Every upload and status request needs these answers, and they change rarely, so
-:class:`Authenticator` keeps what the database said for ``ttl_seconds``. The
+Every upload and status request needs these answers, and every parse attempt and
+webhook delivery needs its project (output policy, model, signing secrets). They
+change rarely, so :class:`Authenticator` keeps what the database said for
+``ttl_seconds``: a project changed by the admin commands (a secret rotation, an
+output policy, a model) applies on other instances within that time. The
 secret is still checked against the stored hash on every request; only the
 look-up is saved. What a cache costs: a key revoked by another process keeps
 working there for up to ``ttl_seconds`` (one revoked through this process's
@@ -19,7 +22,7 @@ from cachetools import TTLCache
 
 from lib.domain.api_keys import parse_key, secret_matches
 from lib.domain.errors import AuthenticationFailed, NotFound
-from lib.domain.tenants import StoredKey
+from lib.domain.tenants import Project, StoredKey
 from lib.ports.tenants import Tenants
 from lib.services.quotas import note_caller
 
@@ -38,7 +41,7 @@ class Authenticator:
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._tenants = tenants
-        self._cache: TTLCache[Hashable, StoredKey | bool] | None = (
+        self._cache: TTLCache[Hashable, StoredKey | Project] | None = (
             TTLCache(CACHE_ENTRIES, ttl_seconds, timer) if ttl_seconds > 0 else None
         )
         self._lock = threading.Lock()
@@ -65,19 +68,31 @@ class Authenticator:
 
     def require_project(self, tenant_id: str, project_id: str) -> None:
         """:class:`NotFound` unless the tenant has this project."""
-        found = self._cached(("project", tenant_id, project_id))
-        if found is None:
-            found = self._tenants.get_project(tenant_id, project_id) is not None
-            if found:
-                self._remember(("project", tenant_id, project_id), True)
-        if not found:
+        if self.project(tenant_id, project_id) is None:
             raise NotFound("project not found", code="project_not_found")
+
+    def project(self, tenant_id: str, project_id: str) -> Project | None:
+        """The tenant's project as read at most ``ttl_seconds`` ago, or ``None`` (never cached)."""
+        entry = ("project", tenant_id, project_id)
+        cached = self._cached(entry)
+        if isinstance(cached, Project):
+            return cached
+        found = self._tenants.get_project(tenant_id, project_id)
+        if found is not None:
+            self._remember(entry, found)
+        return found
 
     def forget_key(self, key_id: str) -> None:
         """Drop a key from this process's cache (it was just revoked here)."""
         if self._cache is not None:
             with self._lock:
                 self._cache.pop(("key", key_id), None)
+
+    def forget_project(self, tenant_id: str, project_id: str) -> None:
+        """Drop a project from this process's cache (it was just changed here)."""
+        if self._cache is not None:
+            with self._lock:
+                self._cache.pop(("project", tenant_id, project_id), None)
 
     def forget_tenant(self, tenant_id: str, key_ids: list[str]) -> None:
         """Drop a tenant's keys and projects from this process's cache (it is being deleted here)."""
@@ -98,13 +113,13 @@ class Authenticator:
             self._remember(("key", key_id), found)
         return found
 
-    def _cached(self, entry: Hashable) -> StoredKey | bool | None:
+    def _cached(self, entry: Hashable) -> StoredKey | Project | None:
         if self._cache is None:
             return None
         with self._lock:
             return self._cache.get(entry)
 
-    def _remember(self, entry: Hashable, value: StoredKey | bool) -> None:
+    def _remember(self, entry: Hashable, value: StoredKey | Project) -> None:
         if self._cache is not None:
             with self._lock:
                 self._cache[entry] = value

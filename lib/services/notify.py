@@ -135,7 +135,7 @@ def deliver_webhook(ctx: Context, job_id: str, message_id: str) -> DeliveryResul
 
 def _post(ctx: Context, job: Job, url: str, message_id: str) -> PostAnswer:
     now = ctx.clock()
-    project = ctx.tenants.get_project(job.tenant_id, job.project_id)
+    project = ctx.auth.project(job.tenant_id, job.project_id)
     secrets = project.signing_secrets(now) if project else []
     if project is None or not secrets:
         return TargetRefused("the project has no signing secret")

@@ -129,7 +129,7 @@ def _as_holder(ctx: Context, change: Change) -> Job:
 
 def _parse_request(ctx: Context, job: Job) -> ParseRequest:
     documents = [ctx.blobs.get(item.blob_name) for item in job.files]
-    project = ctx.tenants.get_project(job.tenant_id, job.project_id)
+    project = ctx.auth.project(job.tenant_id, job.project_id)
     model = ctx.tenants.get_ai_model(project.ai_model_id) if project and project.ai_model_id else None
     return ParseRequest(
         documents=documents,

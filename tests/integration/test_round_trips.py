@@ -18,6 +18,7 @@ from lib.adapters.report_store import ReportStore
 from lib.adapters.tenant_store import TenantStore
 from lib.domain.errors import TransientParseError
 from lib.domain.parsing import ParseOutcome, ParseRequest
+from lib.services.auth import Authenticator
 from lib.services.context import Context
 from lib.services.parse import ParseResult, fail_poisoned, process_job
 from lib.services.quotas import LimitCache
@@ -72,12 +73,14 @@ def counted(ctx: Context, settings: Settings) -> Iterator[tuple[Context, Command
         settings.mongodb_uri, tz_aware=True, event_listeners=[commands]
     )
     db = client[settings.mongodb_database]
+    tenants = TenantStore(db)
     yield (
         replace(
             ctx,
             jobs=JobStore(db),
             reports=ReportStore(db),
-            tenants=TenantStore(db),
+            tenants=tenants,
+            auth=Authenticator(tenants, ctx.settings.auth_cache_seconds),
             deliveries=DeliveryStore(db),
             quotas=LimitCache(QuotaStore(db), ctx.settings.auth_cache_seconds),
         ),
@@ -115,9 +118,9 @@ def test_round_trips_per_use_case(counted: tuple[Context, Commands], tenant: Cre
         "insert",
     ]
     parse = commands.during(lambda: process_job(ctx, job_id[0]))
-    # The job's read, the tenant's running parses (its fair share), the claim, the project's read,
-    # the report, the completion.
-    assert sorted(parse) == ["aggregate", "find", "find", "findAndModify", "findAndModify", "update"]
+    # The job's read, the tenant's running parses (its fair share), the claim (the project is cached
+    # with the key), the report, the completion.
+    assert sorted(parse) == ["aggregate", "find", "findAndModify", "findAndModify", "update"]
     assert commands.during(lambda: process_job(ctx, job_id[0])) == ["find"]  # a duplicate message
     assert commands.during(lambda: job_status(ctx, api_key=tenant.api_key, job_id=job_id[0])) == [
         "find",
@@ -130,7 +133,7 @@ def test_round_trips_per_use_case(counted: tuple[Context, Commands], tenant: Cre
     busy = replace(ctx, parser=Busy(), settings=slow_retries)
     retry = commands.during(lambda: result.append(process_job(busy, retried)))
     assert result == [ParseResult.RETRY_SCHEDULED]
-    assert sorted(retry) == ["aggregate", "find", "find", "findAndModify", "findAndModify"]
+    assert sorted(retry) == ["aggregate", "find", "findAndModify", "findAndModify"]
     assert commands.during(lambda: process_job(ctx, retried)) == ["find"]  # early: backoff not over
 
     poisoned = upload(ctx, tenant, pdf)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from lib.domain.api_keys import IssuedKey, issue_key
 from lib.domain.errors import AuthenticationFailed, NotFound
+from lib.domain.output_policy import UngroundedPolicy
 from lib.domain.tenants import Project, StoredKey
 from lib.services import admin
 from lib.services.auth import Authenticator
@@ -223,3 +225,32 @@ def test_keys_are_refused_after_revocation_without_a_cache(fakes: Fakes) -> None
     assert fakes.tenants.revoke_key(key.split("_")[1], T0)
     with pytest.raises(AuthenticationFailed):
         fakes.ctx.auth.tenant_of(key)
+
+
+def test_a_project_is_read_once_while_remembered_then_read_again(
+    store: CountingTenants, clock: Clock
+) -> None:
+    store.add_project("tenant-1", "p-1")
+    auth = authenticator(store, clock)
+
+    first = auth.project("tenant-1", "p-1")
+    assert auth.project("tenant-1", "p-1") == first and store.project_reads == 1
+    clock.now += 31
+
+    assert auth.project("tenant-1", "p-1") == first and store.project_reads == 2
+    assert auth.project("tenant-1", "p-2") is None and auth.project("tenant-1", "p-2") is None
+    assert store.project_reads == 4  # a missing project is never remembered
+
+
+def test_a_project_changed_by_an_admin_command_is_read_again_at_once_in_this_process(fakes: Fakes) -> None:
+    here = cached(fakes)
+    here.register()
+    before = here.ctx.auth.project("tenant-001", "project-001")
+    assert before is not None and before.output.ungrounded is UngroundedPolicy.FLAG
+
+    admin.set_output_policy(here.ctx, "tenant-001", "project-001", ungrounded=UngroundedPolicy.DROP)
+    secret = admin.rotate_webhook_secret(here.ctx, "tenant-001", "project-001", timedelta(hours=1))
+
+    after = here.ctx.auth.project("tenant-001", "project-001")
+    assert after is not None and after.output.ungrounded is UngroundedPolicy.DROP
+    assert secret in after.signing_secrets(T0)
