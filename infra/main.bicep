@@ -305,6 +305,14 @@ var appSettings = {
   AUTH_CACHE_SECONDS: '30'
   // Days a project's jobs, reports and files are kept unless the project sets its own.
   RETENTION_DAYS_DEFAULT: '30'
+  // How long an upload's claim on its Idempotency-Key holds before a repeat may take it over.
+  IDEMPOTENCY_LOCK_SECONDS: '60'
+  // Per-tenant defaults (overridable per tenant with tools.admin set-tenant-limits).
+  RATE_UPLOADS_PER_MINUTE: '600'
+  MAX_JOBS_IN_FLIGHT: '1000'
+  MAX_PARSES_PER_TENANT: '16'
+  PARSE_DEFER_SECONDS: '5'
+  UPLOAD_RETRY_AFTER_SECONDS: '5'
   WEBHOOK_TIMEOUT_SECONDS: '10'
   WEBHOOK_MAX_ATTEMPTS: string(webhookMaxAttempts)
   WEBHOOK_RETRY_BASE_SECONDS: '5'
@@ -316,7 +324,7 @@ var appSettings = {
   SWEEP_STALE_MESSAGE_SECONDS: '300'
   JOB_DEADLINE_MINUTES: '60'
   ORPHAN_BLOB_GRACE_MINUTES: '60'
-  // Sync functions share the worker's thread pool: room for 24 queue invocations and HTTP.
+  // Sync functions share the worker's thread pool: room for the queue invocations (4) and HTTP (4).
   PYTHON_THREADPOOL_THREAD_COUNT: '32'
 }
 

@@ -566,3 +566,11 @@ def test_an_availability_test_calls_the_health_route_and_alerts() -> None:
     assert alert["properties"]["criteria"]["failedLocationCount"] == 2
     site = json.dumps(template("modules/function-app.bicep"))
     assert "healthCheckPath" not in site
+
+
+def test_the_example_lists_every_setting_the_app_reads() -> None:
+    # The deployed ones are checked against the example above; identity-based storage settings are
+    # written from the deployment's outputs instead.
+    aliases = {field.alias for field in Settings.model_fields.values() if field.alias}
+    identity_based = {alias for alias in aliases if "__" in alias}
+    assert aliases - identity_based - example_settings().keys() == set()
