@@ -4,7 +4,7 @@ Each poller sends its next request as soon as the previous answer arrived (a clo
 loop), so the host is saturated and, by Little's law, latency ~ 16 / throughput. One
 poller alone is measured too, as the unloaded reference. The floor is what any status
 answer must pay: the two reads of a completed job (the job, its parsed report) through
-the app's own ``JobStore``, from 16 threads in this process in the same closed loop,
+the app's own ``JobStore`` and ``ReportStore``, from 16 threads in this process in the same closed loop,
 against the same database -- no HTTP, no API key, no JSON.
 """
 
@@ -25,6 +25,7 @@ from bench.scenarios import Result
 from bench.stack import Stack
 from lib.adapters.job_store import JobStore
 from lib.adapters.mongo_client import connect
+from lib.adapters.report_store import ReportStore
 from tests.support.app_host import API_KEY, TENANT, AppHost
 from tests.support.pdf_factory import make_large_pdf
 
@@ -61,7 +62,7 @@ async def _poll(host: AppHost, job_ids: list[str], requests: int, pollers: int) 
 def _floor(host: AppHost, job_ids: list[str], requests: int, pollers: int) -> list[float]:
     """The status reads alone, ``requests`` times over ``pollers`` threads; latencies in s."""
     client = connect(host.settings["MONGODB_URI"], 10_000)
-    store = JobStore(client[host.database])
+    store, reports = JobStore(client[host.database]), ReportStore(client[host.database])
     ids = itertools.cycle(job_ids)
     lock = threading.Lock()
     remaining = requests
@@ -77,7 +78,7 @@ def _floor(host: AppHost, job_ids: list[str], requests: int, pollers: int) -> li
                 job_id = next(ids)
             started = time.perf_counter()
             job = store.get_for_tenant(job_id, TENANT)
-            if job is None or store.get_parsed_data(job.report_id) is None:
+            if job is None or reports.get_parsed_data(job.report_id) is None:
                 raise RuntimeError(f"job {job_id} or its report is missing")
             latencies.append(time.perf_counter() - started)
 
@@ -156,7 +157,7 @@ def run(stack: Stack, plan: Plan) -> Result:
         f"Little's law: {POLLERS} in flight / {rate:.0f} req/s = {POLLERS / rate * 1000:.0f} ms mean latency "
         f"(measured mean {many.mean:.0f} ms): at {POLLERS} pollers the figure is the host's throughput, "
         f"p95 < {GOAL_P95_MS:.0f} ms needs about {POLLERS / (GOAL_P95_MS / 1000):.0f} req/s",
-        f"floor (JobStore.get_for_tenant + get_parsed_data from {POLLERS} threads here): {floor.brief()}, "
+        f"floor (JobStore.get_for_tenant + ReportStore.get_parsed_data from {POLLERS} threads here): {floor.brief()}, "
         f"max {floor.max:.0f} ms",
         meter.describe(),
     ]
