@@ -40,6 +40,7 @@ var collections = [
       { key: { keys: ['webhook.state', 'webhook.next_attempt_at'] } } // webhook_state_next
       { key: { keys: ['tenant_id', 'project_id', 'created_at', '_id'] } } // project_created
       { key: { keys: ['tenant_id', 'project_id', 'status', 'created_at'] } } // project_status_created
+      { key: { keys: ['tenant_id', 'status'] } } // tenant_status (quotas: jobs in flight, parses at once)
     ]
   }
   {
@@ -71,6 +72,29 @@ var collections = [
   }
   {
     name: 'sweeper_state'
+    indexes: [
+      { key: { keys: ['_id'] } }
+    ]
+  }
+  // Cosmos DB RU expires documents only through _ts (the time of the last write): the app's TTL
+  // indexes on expires_at are refused here, so these take their place.
+  {
+    name: 'idempotency_keys'
+    indexes: [
+      { key: { keys: ['_id'] } }
+      { key: { keys: ['tenant_id', 'job_id'] } } // tenant_job
+      { key: { keys: ['_ts'] }, options: { expireAfterSeconds: 86400 } } // 24 h, the replay window
+    ]
+  }
+  {
+    name: 'quota_windows'
+    indexes: [
+      { key: { keys: ['_id'] } }
+      { key: { keys: ['_ts'] }, options: { expireAfterSeconds: 600 } } // a minute's counter, kept 10 min
+    ]
+  }
+  {
+    name: 'tenant_limits'
     indexes: [
       { key: { keys: ['_id'] } }
     ]

@@ -23,9 +23,11 @@ import pytest
 from pycep import BicepParser
 
 from functions import bindings
-from lib.adapters import job_store, tenant_store
+from lib.adapters import indexes, tenant_store
 from lib.adapters.cursor_store import SWEEPER_STATE
 from lib.adapters.multipart_form import max_body_bytes
+from lib.domain.idempotency import REPLAY_WINDOW
+from lib.domain.quotas import WINDOW_SECONDS
 from lib.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -448,35 +450,43 @@ def test_database_is_the_one_the_app_uses() -> None:
     assert module_params("mongoRu")["databaseName"] == main_app_settings()["MONGODB_DATABASE"]
 
 
-def _job_indexes() -> Any:
-    # The job store's index plan moved to lib/adapters/indexes.py with the store's rewrite (issue 13).
-    try:
-        from lib.adapters.indexes import JOB_INDEXES
-    except ImportError:
-        return job_store._INDEXES  # type: ignore[attr-defined]
-    return JOB_INDEXES
-
-
 def test_ru_declares_the_app_collections_and_indexes() -> None:
     declared = {
         spec["name"]: {
             (tuple(index["key"]["keys"]), bool(index.get("options", {}).get("unique")))
             for index in spec["indexes"]
-            if index["key"]["keys"] != ["_id"]
+            if index["key"]["keys"] not in (["_id"], ["_ts"])
         }
         for spec in template("modules/cosmos-ru.bicep")["variables"]["collections"]["value"]
     }
     wanted: dict[str, set[tuple[tuple[str, ...], bool]]] = {
         tenant_store.AI_MODELS: set(),
         SWEEPER_STATE: set(),
+        indexes.TENANT_LIMITS: set(),
     }
-    for collection, indexes in (_job_indexes() | tenant_store._INDEXES).items():
-        # ARM has neither index names nor directions: compare key lists and uniqueness.
-        wanted[collection] = {
-            (tuple(field for field, _ in keys), bool(options.get("unique"))) for _, keys, options in indexes
-        }
+    plans = (indexes.JOB_INDEXES, tenant_store._INDEXES, indexes.IDEMPOTENCY_INDEXES, indexes.QUOTA_INDEXES)
+    for plan in plans:
+        for collection, planned in plan.items():
+            # ARM has neither index names nor directions: compare key lists and uniqueness. TTL
+            # indexes on expires_at become _ts ones on RU (checked below).
+            wanted.setdefault(collection, set()).update(
+                (tuple(field for field, _ in keys), bool(options.get("unique")))
+                for _, keys, options in planned
+                if "expireAfterSeconds" not in options
+            )
     assert declared == wanted
     assert (("tenant_id", "project_id"), True) in declared[tenant_store.PROJECTS]
+
+
+def test_ru_expires_idempotency_records_and_upload_counters_through_ts() -> None:
+    ttl = {
+        spec["name"]: index["options"]["expireAfterSeconds"]
+        for spec in template("modules/cosmos-ru.bicep")["variables"]["collections"]["value"]
+        for index in spec["indexes"]
+        if index["key"]["keys"] == ["_ts"]
+    }
+    assert ttl[indexes.IDEMPOTENCY_KEYS] == REPLAY_WINDOW.total_seconds()
+    assert ttl[indexes.QUOTA_WINDOWS] > WINDOW_SECONDS
 
 
 def test_mongodb_uri_secret_of_the_ru_account_disables_retryable_writes() -> None:
