@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
+from tests.funchost.helpers import wait_for
 from tools.services import PROJECT_ROOT, Marker, free_port, port_open
 
 pytestmark = pytest.mark.integration
@@ -37,18 +37,6 @@ _LEAKY = {
     "GEMINI_API_KEY",
     "POLLING_INTERVAL_SECONDS",
 }
-
-
-def wait_until(probe: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` (a bound, not a measure)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _proc_stat(pid: int) -> tuple[int, str, str] | None:
@@ -135,7 +123,7 @@ class Launcher:
                 raise AssertionError(f"the launcher exited with {self.process.returncode}:\n{self.output}")
             return "Ready: http://" in self.output
 
-        wait_until(ready, "the launcher to be ready")
+        wait_for(ready, timeout=60, what="the launcher to be ready")
 
     def wait(self, timeout: float = 60.0) -> int:
         try:
@@ -211,9 +199,11 @@ def service_ports(settings: dict[str, str]) -> list[int]:
 
 def assert_nothing_left(settings: dict[str, str], tree: dict[int, str] | None = None) -> None:
     data = Path(settings["DEV_DATA_DIR"])
-    wait_until(lambda: not processes_using(data), f"the services on {data} to be gone", timeout=30)
+    wait_for(lambda: not processes_using(data), timeout=30, what=f"the services on {data} to be gone")
     if tree is not None:
-        wait_until(lambda: not still_alive(tree), "every process the launcher started to be gone", timeout=30)
+        wait_for(
+            lambda: not still_alive(tree), timeout=30, what="every process the launcher started to be gone"
+        )
     assert [port for port in service_ports(settings) if port_open(port)] == []
     assert sorted(path.name for path in data.glob("*.pid.json")) == []
 
@@ -338,7 +328,7 @@ def test_sigterm_while_starting_stops_what_was_started(
     launch: Callable[..., Launcher], settings: dict[str, str]
 ) -> None:
     launcher = launch()
-    wait_until(lambda: "Starting SecantusDB" in launcher.output, "SecantusDB to be starting")
+    wait_for(lambda: "Starting SecantusDB" in launcher.output, timeout=60, what="SecantusDB to be starting")
     tree = descendants(launcher.process.pid)
     launcher.signal(signal.SIGTERM)
     # 143 when the signal lands before the host took over; 0 if the host was up by then.
@@ -373,7 +363,7 @@ def test_a_killed_launcher_takes_its_services_with_it(
     assert len(services) == 2
     launcher.process.kill()
     launcher.wait()
-    wait_until(lambda: not still_alive(services), "the services to follow the killed launcher", timeout=30)
+    wait_for(lambda: not still_alive(services), timeout=30, what="the services to follow the killed launcher")
     # Its markers stay behind, naming dead processes: the next launcher starts afresh (see decide()).
     assert sorted(path.name for path in data.glob("*.pid.json")) == [
         "azurite.pid.json",
