@@ -512,10 +512,22 @@ def _read_pieces(section: Section, into: Findings) -> None:
         fact = _line_fact(piece, panel, in_lab_section)
         if isinstance(fact, PanelHeading):
             panel = fact.text
-        elif fact is not None:
+            continue
+        prose = _prose_facts(piece, panel)
+        if fact is not None and not _sentence(piece, prose):
             into.labs.append(fact)
         else:
-            into.labs.extend(_prose_facts(piece, panel))
+            into.labs.extend(prose)
+
+
+def _sentence(piece: Piece, prose: Sequence[LabFact]) -> bool:
+    """Whether the sentence reader explains a line better than the result-line reader.
+
+    It does when it finds several results (the line reader would take the first
+    value and make one test of everything before it), or one whose test name starts
+    after other words ("Labs today notable for potassium 5.9 mmol/L, high").
+    """
+    return len(prose) >= 2 or any(piece.text.find(fact.source.quote) > 0 for fact in prose)
 
 
 def _prose_facts(piece: Piece, panel: str | None) -> list[LabFact]:

@@ -210,6 +210,25 @@ def test_results_written_in_sentences_are_read_with_their_flags_and_ranges() -> 
     ]
 
 
+def test_sentences_under_a_labs_heading_are_read_as_sentences_not_as_result_lines() -> None:
+    rows = labs(
+        page(
+            heading("Labs"),
+            "Labs today notable for potassium 5.9 mmol/L, high, and sodium 138 mmol/L.",
+            "Sodium 140 mmol/L, potassium 4.2 mmol/L",
+            "Potassium 4.1 mmol/L (3.5-5.1) N",
+        )
+    )
+
+    assert rows == [
+        ("potassium", "5.9", "mmol/L", None, LabFlag.HIGH),
+        ("sodium", "138", "mmol/L", None, None),
+        ("Sodium", "140", "mmol/L", None, None),
+        ("potassium", "4.2", "mmol/L", None, None),
+        ("Potassium", "4.1", "mmol/L", "3.5-5.1", LabFlag.NORMAL),  # a result line stays one
+    ]
+
+
 def test_doses_and_vitals_in_sentences_are_not_results() -> None:
     rows = labs(
         page(
