@@ -101,6 +101,8 @@ _HEADER_PATTERNS: tuple[tuple[LabColumn, re.Pattern[str]], ...] = tuple(
             LabColumn.OTHER,
             r"\b(?:previous|prior|last|history|date|time|method|comment|note|loinc|code|site)s?\b",
         ),
+        # Results printed in one of two columns by whether they are in range (Quest's layout).
+        (LabColumn.RESULT, r"\b(?:in|within|out\s+of|outside(?:\s+of)?)\s+(?:the\s+)?(?:normal\s+)?range\b"),
         (LabColumn.RANGE, r"\b(?:ref(?:erence)?|range|normal|interval|limits?|expected|bio\.?\s*ref)"),
         (LabColumn.FLAG, r"\b(?:flags?|abn(?:ormal)?|h\s*/\s*l|indicator|alert)\b"),
         (LabColumn.UNIT, r"\b(?:units?|uom)\b"),
@@ -140,13 +142,44 @@ def _cell_kind(text: str) -> LabColumn | None:
         return LabColumn.RESULT
     if parse_range(written) is not None and re.search(r"\d", written):
         return LabColumn.RANGE
-    if looks_like_unit(written):
+    if looks_like_unit(written) or _flag_and_unit(written) is not None:
         return LabColumn.UNIT
     if _QUALITATIVE.fullmatch(value.text):
         return LabColumn.RESULT
     if re.search(r"[A-Za-z]", written):
         return LabColumn.TEST
     return LabColumn.OTHER
+
+
+_FLAG_THEN_UNIT = re.compile(r"^(?P<flag>\S+)\s+(?P<unit>\S+)$")
+
+
+def _flag_and_unit(text: str) -> tuple[str, str] | None:
+    """ "High mg/dL" as ("High", "mg/dL"): a flag column and a unit column read as one cell.
+
+    Tables drawn without rules leave no gap wide enough between a short flag and
+    its unit to part the columns, so the flag sits at the start of the unit's cell.
+    """
+    match = _FLAG_THEN_UNIT.match(text.strip())
+    if match is None or not looks_like_unit(match["unit"]) or _QUALITATIVE.fullmatch(match["flag"]):
+        return None
+    return (match["flag"], match["unit"]) if parse_flag(match["flag"]) is not None else None
+
+
+def _flag_unit(flag: str, unit: str) -> tuple[str, str]:
+    """A row's flag and unit, when the layout read their two columns as one (see :func:`_flag_and_unit`).
+
+    The merged cell is the flag's or the unit's, whichever the columns named; in the
+    flag's, a row with no flag has only its unit there.
+    """
+    if flag and unit:
+        return flag, unit
+    merged = flag or unit
+    if split := _flag_and_unit(merged):
+        return split
+    if flag and parse_flag(flag) is None and looks_like_unit(flag):
+        return "", flag
+    return flag, unit
 
 
 _BOUND = re.compile(r"^\s*(?:<=|>=|=<|=>|[<>≤≥])\s*\d")
@@ -310,12 +343,13 @@ def read_lab_row(cells: Sequence[str], columns: Sequence[LabColumn]) -> LabReadi
         return None
     result_text, unit_in_result = _split_value_unit(result)
     range_text = _cell(cells, columns, LabColumn.RANGE)
+    flag, unit = _flag_unit(_cell(cells, columns, LabColumn.FLAG), _cell(cells, columns, LabColumn.UNIT))
     return _reading(
         test=test.rstrip(":").strip(),
         value=parse_value(result_text),
-        unit=_cell(cells, columns, LabColumn.UNIT) or unit_in_result,
+        unit=unit or unit_in_result,
         reference=parse_range(range_text) if range_text else None,
-        flag_text=_cell(cells, columns, LabColumn.FLAG),
+        flag_text=flag,
     )
 
 

@@ -38,6 +38,7 @@ T, R, F, U, G, X = (
         (["Test", "Result", "Previous Result", "Date Collected", "Method"], (T, R, X, X, X)),
         (["Investigation", "Observed Value", "Unit", "Biological Ref. Interval"], (T, R, U, G)),
         (["", "Result"], (None, R)),
+        (["Test Name", "In Range", "Out Of Range", "Reference Range", "Lab"], (T, R, R, G, None)),
     ],
 )
 def test_classify_header(header: list[str], columns: tuple[LabColumn | None, ...]) -> None:
@@ -107,6 +108,41 @@ def test_printed_flag_column_wins_over_a_glued_flag() -> None:
     row = read_lab_row(["Potassium", "6.9 H", "Critical"], (T, R, F))
     assert isinstance(row, LabReading)
     assert (row.flag, row.flag_text) == (LabFlag.CRITICAL, "Critical")
+
+
+def test_a_value_in_either_of_two_result_columns_is_read_with_its_flag() -> None:
+    columns = classify_header(["Test Name", "In Range", "Out Of Range", "Reference Range"])
+    cells = [["GLUCOSE", "", "126 H", "65-99 mg/dL"], ["SODIUM", "139", "", "135-146 mmol/L"]]
+    rows = [
+        read_lab_row(row, lab_columns(["Test Name", "In Range", "Out Of Range", "Reference Range"], cells))
+        for row in cells
+    ]
+
+    assert columns == (T, R, R, G)
+    assert [(r.test, r.value, r.flag, r.unit) for r in rows if isinstance(r, LabReading)] == [
+        ("GLUCOSE", "126", LabFlag.HIGH, "mg/dL"),
+        ("SODIUM", "139", None, "mmol/L"),
+    ]
+
+
+def test_a_flag_and_unit_read_as_one_cell_are_parted() -> None:
+    rows = [
+        ["WBC", "11.8", "High x10E3/uL", "3.4-10.8"],
+        ["RBC", "4.61", "x10E6/uL", "4.14-5.80"],
+        ["Platelets", "142", "Low x10E3/uL", "150-450"],
+    ]
+    by_content = [read_lab_row(row, classify_columns(rows)) for row in rows]
+    headed = read_lab_row(["Cholesterol", "231", "High mg/dL", "100-199"], (T, R, F, G))
+    unflagged = read_lab_row(["Hemoglobin", "13.2", "g/dL", "13.0-17.7"], (T, R, F, G))
+
+    assert classify_columns(rows) == (T, R, U, G)
+    assert [(r.value, r.unit, r.flag) for r in by_content if isinstance(r, LabReading)] == [
+        ("11.8", "x10E3/uL", LabFlag.HIGH),
+        ("4.61", "x10E6/uL", None),
+        ("142", "x10E3/uL", LabFlag.LOW),
+    ]
+    assert isinstance(headed, LabReading) and (headed.unit, headed.flag) == ("mg/dL", LabFlag.HIGH)
+    assert isinstance(unflagged, LabReading) and (unflagged.unit, unflagged.flag) == ("g/dL", None)
 
 
 def test_qualitative_result() -> None:
