@@ -4,7 +4,8 @@
   (diagnosis, assessment, impression, indication, problem list, clinical history ...).
 * :func:`split_items` cuts a section's lines into items: numbered ("1.", "2)"),
   lettered ("a)", "b."), bulleted ("-", "*", "•"); a line that starts no item
-  continues the one before (a wrapped line). Without any markers, each line is an item.
+  continues the one before (a wrapped line), unless that item ended with its code in
+  brackets and the line starts with a capital. Without any markers, each line is an item.
 * :func:`extract_code` finds a printed ICD-10-CM code, in brackets, after or before
   a dash or colon, or leading the text, and returns the description without it.
   Its shape is checked here (letter, digit, letter-or-digit, then up to four
@@ -95,7 +96,11 @@ def split_items(lines: Sequence[str], whole: Callable[[str], bool] | None = None
     for line in cleaned:
         if marker := _MARKER.match(line):
             items.append(line[marker.end() :].strip())
-        elif items and not (whole is not None and whole(line) and whole(items[-1])):
+        elif (
+            items
+            and not _closed(items[-1], line)
+            and not (whole is not None and whole(line) and whole(items[-1]))
+        ):
             items[-1] = f"{items[-1]} {line}"
         else:
             items.append(line)  # text before the first marker stands alone
@@ -116,6 +121,15 @@ _CODE_PATTERNS: tuple[re.Pattern[str], ...] = (
     # "Type 2 diabetes - E11.9", "Hypertension: I10"
     re.compile(rf"\s*[-:\u2013]\s*(?P<code>{_CODE})$"),
 )
+
+
+# An item that ends with its code in brackets is finished: a capitalised line after it starts
+# text of its own ("3. Type 2 diabetes (E11.65)" then "No evidence of pulmonary embolism.").
+_ENDS_WITH_CODE = re.compile(rf"[(\[]\s*{_CODE_LABEL}?{_CODE}\s*[)\]]\.?$")
+
+
+def _closed(item: str, line: str) -> bool:
+    return bool(_ENDS_WITH_CODE.search(item)) and line[:1].isupper()
 
 
 def extract_code(text: str) -> tuple[str, str | None]:

@@ -89,6 +89,20 @@ def test_split_bullets_and_letters(lines: list[str]) -> None:
     assert split_items(lines) == ["Hypertension", "Asthma"]
 
 
+def test_a_line_after_an_item_closed_by_its_code_is_not_joined_to_it() -> None:
+    lines = [
+        "1. Type 2 diabetes mellitus with hyperglycemia (E11.65)",
+        "No evidence of pulmonary embolism.",
+        "2. Chronic kidney disease (N18.3)",
+        "due to hypertension",
+    ]
+    assert split_items(lines) == [
+        "Type 2 diabetes mellitus with hyperglycemia (E11.65)",
+        "No evidence of pulmonary embolism.",
+        "Chronic kidney disease (N18.3) due to hypertension",
+    ]
+
+
 def test_lines_without_markers_are_one_item_each() -> None:
     assert split_items(["Hypertension", "", "Asthma"]) == ["Hypertension", "Asthma"]
 
