@@ -51,6 +51,14 @@ FWD, BWD, BI, TERM = Direction.FORWARD, Direction.BACKWARD, Direction.BIDIRECTIO
 
 Rule = tuple[Category, Direction, str]
 
+# Blood relatives, for the rules that find one named after the finding (not "child": in a
+# paediatric report that is the patient).
+_RELATIVES = (
+    "aunt|aunts|brother|brothers|cousin|cousins|dad|daughter|daughters|family|father|fathers|grandfather|"
+    "grandfathers|grandmother|grandmothers|grandparent|grandparents|mom|mother|mothers|nephew|nephews|"
+    "niece|nieces|parent|parents|sibling|siblings|sister|sisters|son|sons|uncle|uncles"
+)
+
 PUBLISHED: tuple[Rule, ...] = (
     (NEG, FWD, "absence of"),
     (NEG, FWD, "adequate|sufficient to rule him|her|them|patient|pt? out against|for?"),
@@ -209,6 +217,9 @@ ADDITIONS: tuple[Rule, ...] = (
     (NEG, FWD, "not consistent with"),
     # family
     (FAM, FWD, "fh|fhx"),
+    # the relative named after the finding: "lung cancer in father", "colon cancer (paternal grandfather)"
+    (FAM, BWD, f"in his|her|their|the|a|both? {_RELATIVES}"),
+    (FAM, BWD, f"paternal|maternal {_RELATIVES}"),
     # pseudo-triggers: these contain a trigger word but assert nothing
     (PSEUDO, FWD, "gram negative|positive"),
     (PSEUDO, FWD, "no change|increase|further|longer"),

@@ -20,6 +20,24 @@ def test_the_table_is_large_enough_to_mean_something() -> None:
     assert {expected for _, _, expected in CASES} == {a.value for a in Assertion}
 
 
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        ("History of lung cancer in father", "lung cancer", Assertion.FAMILY),
+        ("Breast cancer in maternal aunt", "Breast cancer", Assertion.FAMILY),
+        ("Colon cancer (paternal grandfather)", "Colon cancer", Assertion.FAMILY),
+        ("Diabetes in both parents", "Diabetes", Assertion.FAMILY),
+        ("Pneumonia in the right lower lobe", "Pneumonia", Assertion.PRESENT),
+        ("Diabetes in pregnancy", "Diabetes", Assertion.PRESENT),
+        ("Asthma in child, well controlled", "Asthma", Assertion.PRESENT),  # a paediatric patient
+    ],
+)
+def test_a_relative_named_after_the_finding_makes_it_family_history(
+    text: str, target: str, expected: Assertion
+) -> None:
+    assert assertion_of(text, target).assertion is expected
+
+
 def test_cues_and_span_are_reported() -> None:
     result = assertion_of("No evidence of pneumonia", "pneumonia")
     assert result.cues == ("No evidence of",)
