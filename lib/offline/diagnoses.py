@@ -77,7 +77,8 @@ def _items(section: Section) -> list[tuple[str, Piece]]:
         for sentence in sentences:
             for part in re.split(r"\s*;\s*", sentence):
                 for single in _inline_list(part) if section.inline and len(texts) == 1 else [part]:
-                    if single.strip():
+                    # A part ending in a colon labels the items after it ("A. Colon, sigmoid, biopsy:").
+                    if single.strip() and not single.rstrip().endswith(":"):
                         items.append((single.strip().rstrip("."), piece))
     return items
 

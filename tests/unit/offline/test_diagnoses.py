@@ -55,6 +55,19 @@ def test_negated_possible_and_family_items_are_kept_apart() -> None:
     }
 
 
+def test_a_specimen_label_ending_in_a_colon_is_no_diagnosis() -> None:
+    found = read(
+        heading("FINAL DIAGNOSIS"),
+        "A. Colon, sigmoid, polypectomy:",
+        "- Tubular adenoma.",
+        "- Negative for high-grade dysplasia.",
+        "B. Colon, ascending, biopsy:",
+        "- Hyperplastic polyp.",
+    )
+
+    assert present(found) == [("Tubular adenoma", None), ("Hyperplastic polyp", None)]
+
+
 def test_an_indication_names_conditions_not_reasons() -> None:
     found = read("INDICATION: History of COPD (J44.9). Pre-operative evaluation. Rule out pneumonia.")
 
