@@ -39,6 +39,9 @@ MIN_VALUE_CONFIDENCE = 0.4
 DOUBT_OUTSIDE_RANGE = 0.75
 # A whole-number value is left out when the OCR of its range is this unsure.
 DOUBTFUL_RANGE = 0.7
+# A range OCR is this unsure of is left out (OCR marks a number whose decimal points it
+# could not put back at 0.2: "3.4-10.8" read as "34-108").
+UNREADABLE_RANGE = 0.3
 
 
 def read_findings_of(document: Document) -> Findings:
@@ -104,15 +107,10 @@ def _doubtful_ocr_value(fact: LabFact) -> bool:
     if confidence < MIN_VALUE_CONFIDENCE:
         return True
     bounds = reading.reference_range
-    if bounds is not None and _decimals(digits) == 0:
+    if bounds is not None and _decimals(digits) == 0 and _range_words_doubted(fact, DOUBTFUL_RANGE):
         # A whole number beside a range OCR doubts: the row was read badly, decimal points
         # are the first thing lost ("4.9" and "3.5-5.0" read as "49" and "35-50").
-        range_words = [w for w in fact.source.words if w.confidence is not None and w.text in bounds.text]
-        if (
-            range_words
-            and min(w.confidence for w in range_words if w.confidence is not None) < DOUBTFUL_RANGE
-        ):
-            return True
+        return True
     number = reading.number
     if number is None or bounds is None or (bounds.low is None and bounds.high is None):
         return False
@@ -127,6 +125,19 @@ def _doubtful_ocr_value(fact: LabFact) -> bool:
         if (low is None or shifted >= low / 2) and (high is None or shifted <= high * 2):
             return True
     return (high is not None and number > 10 * high) or (low is not None and low > 0 and number < low / 10)
+
+
+def _range_words_doubted(fact: LabFact, below: float) -> bool:
+    """Whether OCR read a word of the result's reference range with a confidence under ``below``."""
+    bounds = fact.reading.reference_range
+    if bounds is None:
+        return False
+    scores = [
+        w.confidence
+        for w in fact.source.words
+        if w.source is TextSource.OCR and w.confidence is not None and w.text in bounds.text
+    ]
+    return bool(scores) and min(scores) < below
 
 
 def _labs(findings: Findings) -> tuple[list[LabResult], list[WarningFact]]:
@@ -146,12 +157,23 @@ def _labs(findings: Findings) -> tuple[list[LabResult], list[WarningFact]]:
             continue
         if warning := _unit_warning(len(results), fact):
             warnings.append(warning)
+        reference = reading.reference_range.text if reading.reference_range else None
+        if reference is not None and _range_words_doubted(fact, UNREADABLE_RANGE):
+            reference = None
+            warnings.append(
+                WarningFact(
+                    "unreadable_reference_range",
+                    f"/lab_results/{len(results)}",
+                    "the reference range printed with this result could not be read by OCR with confidence"
+                    " and was left out",
+                )
+            )
         results.append(
             LabResult(
                 test=reading.test,
                 value=reading.value,
                 unit=reading.unit,
-                reference_range=reading.reference_range.text if reading.reference_range else None,
+                reference_range=reference,
                 flag=reading.flag,
                 page=fact.source.page,
             )

@@ -15,9 +15,9 @@ from lib.documents import BBox, Block, Cell, Document, Line, Page, Table, TextSo
 
 CHAR = 5.0
 LINE = 14.0
-# On an OCR page these words get a low confidence, as the OCR model gives misread micro signs.
-UNSURE_WORDS = frozenset({"pg/L", "ug/L"})
-UNSURE = 0.3
+# On an OCR page these words get the low confidence OCR gives misread micro signs, and
+# numbers whose decimal points it saw but could not put back.
+OCR_DOUBTS = {"pg/L": 0.3, "ug/L": 0.3, "34-108": 0.2}
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _words(
     words = []
     for token in text.split():
         width = CHAR * len(token)
-        sure = UNSURE if token in UNSURE_WORDS and confidence is not None else confidence
+        sure = OCR_DOUBTS.get(token, confidence) if confidence is not None else None
         words.append(Word(token, BBox(x, top, x + width, top + 10.0), number, source, sure))
         x += width + CHAR
     return words

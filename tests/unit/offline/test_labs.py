@@ -179,6 +179,21 @@ def test_a_low_confidence_ocr_unit_is_kept_with_a_warning() -> None:
     assert [(w.code, w.path) for w in report.warnings] == [("uncertain_unit", "/lab_results/0/unit")]
 
 
+def test_a_reference_range_ocr_doubts_is_left_out_with_a_warning() -> None:
+    report = parse_document(
+        document(
+            page(
+                table([["Test", "Result", "Units", "Range"], ["WBC", "11.8", "x10E3/uL", "34-108"]]),
+                source=TextSource.OCR,
+                confidence=0.95,
+            )
+        )
+    )
+
+    assert [(r.test, r.value, r.reference_range) for r in report.lab_results] == [("WBC", "11.8", None)]
+    assert [(w.code, w.path) for w in report.warnings] == [("unreadable_reference_range", "/lab_results/0")]
+
+
 def test_inline_vitals_are_never_results_but_test_names_with_commas_are() -> None:
     rows = labs(
         page(
