@@ -52,7 +52,7 @@ _HEADINGS: tuple[tuple[DiagnosisSection, re.Pattern[str]], ...] = tuple(
             r"(?:(?:primary|secondary|principal|final|discharge|admitting|admission|working|provisional"
             r"|differential|clinical|pre-?operative|post-?operative|pathological|pathologic|surgical|histologic(?:al)?"
             r"|histopathologic(?:al)?|cytologic(?:al)?|microscopic|anatomic|established|current|active|main"
-            r"|chief|underlying|additional|major|new|known|other)\s+)*"
+            r"|chief|underlying|additional|major|new|known|other|today['\u2019]?s|visit|encounter)\s+)*"
             r"(?:diagnos[ie]s|dx)(?:\s*\(.*\))?(?:\s+codes?)?",
         ),
         (DiagnosisSection.ASSESSMENT, r"assessment(?:\s*(?:and|&|/)\s*plan)?|a\s*/\s*p|a&p"),
@@ -157,6 +157,12 @@ class DiagnosisItem:
     cues: tuple[str, ...] = ()
 
 
+# Qualifiers record systems print after a diagnosis: the visit's main one (" - Primary", as
+# Epic prints it; "primary" in lower case, or after a comma, is part of the condition) and
+# the risk-adjustment category ("(HCC)", "(CMS/HCC)").
+_RANK_OR_CATEGORY = re.compile(r"(?:\s+[-\u2013]\s+Primary|\s*\((?i:(?:cms[-/ ]?)?hcc)\))+\s*$")
+
+
 def read_diagnosis(item: str, section: DiagnosisSection | None = None) -> DiagnosisItem | None:
     """Read one list item; ``None`` when it holds no description ("None", "N/A").
 
@@ -164,6 +170,7 @@ def read_diagnosis(item: str, section: DiagnosisSection | None = None) -> Diagno
     heading is the cue ("Past medical history: asthma").
     """
     description, code = extract_code(item)
+    description = _RANK_OR_CATEGORY.sub("", description)
     if not re.search(r"[A-Za-z]{2}", description) or re.fullmatch(r"(?i)none|n/?a|nil|unknown", description):
         return None
     result = assertion_of(description)

@@ -25,6 +25,8 @@ from lib.extraction.diagnoses import (
         ("Principal Diagnosis", DiagnosisSection.DIAGNOSIS),
         ("Admitting Dx:", DiagnosisSection.DIAGNOSIS),
         ("Diagnosis (ICD-10)", DiagnosisSection.DIAGNOSIS),
+        ("Today's Diagnoses", DiagnosisSection.DIAGNOSIS),
+        ("Visit Diagnoses:", DiagnosisSection.DIAGNOSIS),
         ("Assessment", DiagnosisSection.ASSESSMENT),
         ("Assessment and Plan:", DiagnosisSection.ASSESSMENT),
         ("A/P", DiagnosisSection.ASSESSMENT),
@@ -170,3 +172,25 @@ def test_history_section_makes_plain_items_historical() -> None:
 @pytest.mark.parametrize("item", ["None", "N/A", "(E11.9)", "-"])
 def test_items_without_a_description(item: str) -> None:
     assert read_diagnosis(item) is None
+
+
+@pytest.mark.parametrize(
+    ("item", "description"),
+    [
+        ("Essential hypertension - Primary", "Essential hypertension"),
+        (
+            "Type 2 diabetes mellitus without complication (HCC)",
+            "Type 2 diabetes mellitus without complication",
+        ),
+        ("Chronic kidney disease, stage 3a (CMS/HCC) (N18.31)", "Chronic kidney disease, stage 3a"),
+        ("Primary hyperparathyroidism", "Primary hyperparathyroidism"),
+        (
+            "Secondary malignant neoplasm of liver - secondary",
+            "Secondary malignant neoplasm of liver - secondary",
+        ),
+        ("Hypertension, primary", "Hypertension, primary"),
+    ],
+)
+def test_a_visit_rank_or_risk_category_is_not_part_of_the_description(item: str, description: str) -> None:
+    read = read_diagnosis(item)
+    assert read is not None and read.description == description
