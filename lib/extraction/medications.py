@@ -98,7 +98,12 @@ _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "subcutaneous",
         _words(r"subcutaneous(?:ly)?|subcut|sub-?q|s\.?c\.?|s\.?q\.?|under the skin"),
     ),
-    ("inhaled", _words(r"inhaled|inhalation|by inhalation|via inhaler|via nebuli[sz]er|nebuli[sz]ed|inh")),
+    (
+        "inhaled",
+        _words(
+            r"inhaled|inhalation|by inhalation|via inhaler|via nebuli[sz]er|nebuli[sz]ed|inh|inhale|into the lungs"
+        ),
+    ),
     ("transdermal", _words(r"transdermal(?:ly)?|t\.?d\.?")),
     ("topical", _words(r"topical(?:ly)?|apply to (?:the )?(?:skin|affected area)")),
     ("rectal", _words(r"rectal(?:ly)?|per rectum|p\.?r\.?")),
@@ -116,10 +121,12 @@ _FREQUENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("every other day", _words(r"every other day|on alternate days|q\.?o\.?d\.?|qod")),
     (
         "twice daily",
-        _words(r"twice (?:a |per |each )?day|twice daily|(?:2|two) times (?:a |per )?day|b\.?i\.?d\.?"),
+        _words(
+            r"twice (?:a |per |each )?day|twice daily|(?:2|two) times (?:(?:a |per )?day|daily)|b\.?i\.?d\.?"
+        ),
     ),
-    ("three times daily", _words(r"(?:3|three) times (?:a |per )?day|three times daily|t\.?i\.?d\.?")),
-    ("four times daily", _words(r"(?:4|four) times (?:a |per )?day|four times daily|q\.?i\.?d\.?")),
+    ("three times daily", _words(r"(?:3|three) times (?:(?:a |per )?day|daily)|t\.?i\.?d\.?")),
+    ("four times daily", _words(r"(?:4|four) times (?:(?:a |per )?day|daily)|q\.?i\.?d\.?")),
     (
         "at bedtime",
         _words(r"at bedtime|at night|nightly|every night|before bed(?:time)?|q\.?h\.?s\.?|h\.?s\.?"),
@@ -199,17 +206,27 @@ def _tidy_dose(text: str) -> str:
     return re.sub(r"(?<=\d)(?=[A-Za-zµμ])", " ", dose, count=1)
 
 
+# Asides that break a dose or frequency apart, left out when reading one (the sig keeps them):
+# a number spelled out after its digits ("2 (two) times daily", "every 6 (six) hours") and
+# the base a salt's strength is equivalent to ("albuterol 108 (90 Base) MCG/ACT").
+_ASIDE = re.compile(
+    r"(?i)(?<=\d)\s*\((?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\)"
+    r"|\s*\(\d+(?:\.\d+)?\s*base\)"
+)
+
+
 def parse_sig(text: str) -> MedicationEntry | None:
     """Read one medication line: "Metformin 500 mg PO BID", "Insulin glargine 20 units SC QHS".
 
     The name is the text before the first dose, route, frequency or dose-form word.
     ``None`` for a line with no name ("None", "NKDA", a bare "500 mg").
     """
-    sig = re.sub(r"\s+", " ", text).strip().strip("-•*·").strip()
-    if not sig or re.fullmatch(
-        r"(?i)(?:none|nil|n/?a|nkda|nka|no (?:current |known |home )?medications?\.?)", sig
+    printed = re.sub(r"\s+", " ", text).strip().strip("-•*·").strip()
+    if not printed or re.fullmatch(
+        r"(?i)(?:none|nil|n/?a|nkda|nka|no (?:current |known |home )?medications?\.?)", printed
     ):
         return None
+    sig = _ASIDE.sub("", printed)
     dose_match = _DOSE.search(sig)
     quantity_match = _QUANTITY.search(sig)
     route, route_text, route_span = _route(sig)
@@ -246,7 +263,7 @@ def parse_sig(text: str) -> MedicationEntry | None:
         frequency=frequency,
         frequency_text=frequency_text,
         as_needed_for=reason,
-        sig=sig,
+        sig=printed,
     )
 
 

@@ -115,6 +115,28 @@ def _rejoin_units(pieces: Sequence[Piece]) -> list[Piece]:
     return joined
 
 
+# A line of directions ("Take 1 tablet (20 mg total) by mouth daily.") printed under its drug.
+_DIRECTIONS = re.compile(
+    r"(?i)^(?:take|inhale|inject|apply|use|place|instil|instill|insert|dissolve|chew|spray|give|administer)\b"
+)
+
+
+def _rejoin_directions(pieces: Sequence[Piece]) -> list[Piece]:
+    """A line of directions goes onto the drug line above it, as record systems print them."""
+    joined: list[Piece] = []
+    for piece in pieces:
+        if (
+            joined
+            and _DIRECTIONS.match(piece.text.strip())
+            and not _DIRECTIONS.match(joined[-1].text.strip())
+        ):
+            last = joined[-1]
+            joined[-1] = Piece(f"{last.text} {piece.text.strip()}", last.page, (*last.words, *piece.words))
+            continue
+        joined.append(piece)
+    return joined
+
+
 def _split_list(text: str) -> list[str]:
     """An inline list: at semicolons; at commas only when every part reads as a medication with a dose."""
     if ";" in text:
@@ -134,7 +156,7 @@ def _whole_entry(text: str) -> bool:
 def _items(pieces: Sequence[Piece]) -> list[tuple[str, Piece]]:
     """List items with the piece each starts on; inline lists split at semicolons."""
     lines = [piece for piece in pieces if piece.text.strip() and not is_marker_only(piece.text)]
-    lines = _rejoin_units(lines)
+    lines = _rejoin_directions(_rejoin_units(lines))
     items: list[tuple[str, Piece]] = []
     texts = split_items([piece.text for piece in lines], whole=_whole_entry)
     # split_items joins wrapped lines; find each item's first piece by its start.

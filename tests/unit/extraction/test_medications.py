@@ -76,6 +76,21 @@ from lib.extraction.medications import (
         ("Simvastatin 20 mg daily at bedtime", "Simvastatin", "20 mg", None, "at bedtime"),
         ("Aspirin 81 mg", "Aspirin", "81 mg", None, None),
         ("Vitamin D3 1000 IU daily", "Vitamin D3", "1000 IU", None, "once daily"),
+        (
+            "metFORMIN 500 MG tablet Take 1 tablet (500 mg total) by mouth 2 (two) times daily with meals.",
+            "metFORMIN",
+            "500 MG",
+            "oral",
+            "twice daily",
+        ),
+        ("Prednisone 10 mg by mouth 3 times daily", "Prednisone", "10 mg", "oral", "three times daily"),
+        (
+            "albuterol 108 (90 Base) MCG/ACT inhaler Inhale 2 puffs into the lungs every 6 (six) hours as needed",
+            "albuterol",
+            "108 MCG/ACT",
+            "inhaled",
+            "every 6 hours as needed",
+        ),
     ],
 )
 def test_parse_sig(sig: str, name: str, dose: str | None, route: str | None, frequency: str | None) -> None:

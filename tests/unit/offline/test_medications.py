@@ -46,6 +46,21 @@ def test_sig_lines_in_a_medication_section() -> None:
     ]
 
 
+def test_a_line_of_directions_belongs_to_the_drug_line_above_it() -> None:
+    rows = meds(
+        heading("Your Medication List"),
+        "lisinopril 20 MG tablet",
+        "Take 1 tablet (20 mg total) by mouth daily.",
+        "atorvastatin (LIPITOR) 40 MG tablet",
+        "Take 1 tablet (40 mg total) by mouth nightly.",
+    )
+
+    assert rows == [
+        ("lisinopril", "20 MG", "oral", "once daily"),
+        ("atorvastatin (LIPITOR)", "40 MG", "oral", "at bedtime"),
+    ]
+
+
 def test_an_inline_list_splits_at_semicolons() -> None:
     rows = meds("Medications: Lisinopril 10 mg daily; Atorvastatin 40 mg QHS")
 
