@@ -109,7 +109,7 @@ _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("rectal", _words(r"rectal(?:ly)?|per rectum|p\.?r\.?")),
     ("ophthalmic", _words(r"ophthalmic|in (?:each|both|the (?:right|left)) eyes?|o\.?u\.?")),
     ("otic", _words(r"otic|in (?:each|both|the (?:right|left)) ears?")),
-    ("nasal", _words(r"intranasal(?:ly)?|nasal(?:ly)?|in (?:each|both) nostrils?|per nostril")),
+    ("nasal", _words(r"intranasal(?:ly)?|nasal(?:ly)?|(?:in |into )?(?:each|both) nostrils?|per nostril")),
 )
 _N = r"\d+(?:\s*(?:-|to)\s*\d+)?"
 # (normalised value, pattern); "{n}" takes the pattern's number. Earliest, longest match wins.
@@ -138,7 +138,13 @@ _FREQUENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|every morning|in the morning|q\.?d\.?|q\.?day|q\.?am"
         ),
     ),
+    (
+        "twice weekly",
+        _words(r"twice (?:a |per )?week|twice weekly|(?:2|two) times (?:(?:a |per )?week|weekly)"),
+    ),
+    ("three times weekly", _words(r"(?:3|three) times (?:(?:a |per )?week|weekly)|t\.?i\.?w\.?")),
     ("weekly", _words(r"once (?:a |per )?week|once weekly|weekly|every week|q\.?\s?wk|q\.?\s?week")),
+    ("monthly", _words(r"once (?:a |per )?month|once monthly|monthly|every month|q\.?\s?month")),
     ("once", _words(r"once|one time|single dose|x\s?1|stat")),
 )
 _AS_NEEDED = _words(r"as needed|as required|when needed|when required|if needed|p\.?r\.?n\.?")

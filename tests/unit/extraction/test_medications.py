@@ -85,6 +85,21 @@ from lib.extraction.medications import (
         ),
         ("Prednisone 10 mg by mouth 3 times daily", "Prednisone", "10 mg", "oral", "three times daily"),
         (
+            "Vitamin D 50,000 units PO three times a week",
+            "Vitamin D",
+            "50,000 units",
+            "oral",
+            "three times weekly",
+        ),
+        ("Cyanocobalamin 1000 mcg IM monthly", "Cyanocobalamin", "1000 mcg", "intramuscular", "monthly"),
+        (
+            "Fluticasone 50 mcg/spray 2 sprays each nostril daily",
+            "Fluticasone",
+            "50 mcg/spray",
+            "nasal",
+            "once daily",
+        ),
+        (
             "albuterol 108 (90 Base) MCG/ACT inhaler Inhale 2 puffs into the lungs every 6 (six) hours as needed",
             "albuterol",
             "108 MCG/ACT",
