@@ -13,10 +13,12 @@ import pytest
 from PIL import Image
 
 from lib.documents.ocr import (
+    _apostrophes_put_back,
     _arrow,
     _arrows_read_as_letters,
     _em_estimate,
     _font_sizes,
+    _marks_between_letters,
     _on_white,
     _RawWord,
     _read_missed_ink,
@@ -169,3 +171,48 @@ def test_a_crop_on_a_shaded_cell_is_lifted_to_white_and_one_on_white_left_alone(
 
     assert lifted.max() == 255 and lifted.min() == 0
     assert (_on_white(white) == white).all()
+
+
+def _capitals(*parts: str) -> np.ndarray:
+    """Ink (True) of capitals 20 px high, 12 wide, 4 apart; ``"'"`` is an apostrophe, ``"T"`` a T,
+    ``"i"`` a letter with a dot over its stem."""
+    ink = np.zeros((24, 16 * len(parts) + 4), dtype=bool)
+    for index, part in enumerate(parts):
+        left = 4 + 16 * index
+        if part == "'":
+            ink[2:8, left + 4 : left + 7] = True  # a mark in the top of the line, alone
+        elif part == "T":
+            ink[2:5, left : left + 12] = True
+            ink[2:22, left + 5 : left + 8] = True
+        elif part == "i":
+            ink[2:5, left + 4 : left + 8] = True  # the dot, apart from its stem
+            ink[8:22, left + 5 : left + 7] = True
+        else:
+            ink[2:22, left : left + 3] = ink[2:22, left + 9 : left + 12] = True
+            ink[2:5, left : left + 12] = ink[19:22, left : left + 12] = True
+    return ink
+
+
+def test_a_mark_between_letters_is_told_from_a_bar_and_a_dot() -> None:
+    assert _marks_between_letters(_capitals("O", "'", "R")) == 1
+    assert _marks_between_letters(_capitals("O", "'", "R", "'", "S")) == 2
+    assert _marks_between_letters(_capitals("A", "T", "O")) == 0  # the bar of a T is joined to its stem
+    assert _marks_between_letters(_capitals("O", "i", "O")) == 0  # a dot over a stem
+    assert _marks_between_letters(_capitals("'", "O", "R")) == 0  # not between letters
+
+
+def test_an_apostrophe_the_image_shows_is_put_back_only_when_the_enlarged_reading_agrees() -> None:
+    pixels = np.full((60, 200), 255, dtype=np.uint8)
+    pixels[20:44, 40:92][_capitals("O", "'", "R")] = 0
+    word = _RawWord("OR", 0.91, (40, 20, 92, 44))
+    pixels[20:44, 100:136][_capitals("O", "R")] = 0
+    plain = _RawWord("OR", 0.95, (100, 20, 136, 44))
+    deadline = time.monotonic() + 30
+
+    agrees = _Engine([_RawWord("O'R", 0.4, (12, 12, 200, 90))])
+    out = _apostrophes_put_back(agrees, pixels, [word, plain], 150, deadline)  # type: ignore[arg-type]
+    assert [(raw.text, raw.confidence) for raw in out] == [("O'R", 0.5), ("OR", 0.95)]
+    assert len(agrees.reads) == 1  # the word without a mark is not read again
+
+    other = _Engine([_RawWord("O'K", 0.4, (12, 12, 200, 90))])
+    assert _apostrophes_put_back(other, pixels, [word], 150, deadline) == [word]  # type: ignore[arg-type]
