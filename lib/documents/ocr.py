@@ -341,7 +341,7 @@ def _read_missed_ink(
     ink = pixels < _MISSED_INK_LEVEL
     pad = max(1, round(0.15 * usual))
     for raw in words:
-        left, top, right, bottom = raw.box
+        left, top, right, bottom = _inked_rows(pixels, raw.box, bridge=2 * pad)
         ink[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad] = False
     found: list[_RawWord] = []
     reads = 0
@@ -483,6 +483,27 @@ def _page_rules(raster: Raster, found_rules: Sequence[PixelRule]) -> tuple[Rule,
             end = raster.page_point(found.at, found.end)
         rules.append(Rule(*start, *end))
     return tuple(rules)
+
+
+def _inked_rows(
+    pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int], *, bridge: int
+) -> tuple[int, int, int, int]:
+    """``box`` narrowed to the rows of its word's own ink: the tallest run of inked rows in it.
+
+    Tesseract's box for a large word can reach up over a small label printed just
+    above it ("Member" over a bold name); the label's ink is not the word's, and
+    must stay for :func:`_read_missed_ink`. Gaps up to ``bridge`` rows (the dot of
+    an "i", an accent) are part of the word.
+    """
+    left, top, right, bottom = box
+    inked: npt.NDArray[np.bool_] = np.asarray(
+        (pixels[top:bottom, left:right] < _MISSED_INK_LEVEL).any(axis=1)
+    )
+    runs = _runs(inked, min_length=1, bridge=bridge)
+    if len(runs) < 2:
+        return box
+    start, end = max(runs, key=lambda run: run[1] - run[0])
+    return left, top + start, right, top + end
 
 
 # Apostrophes (see _apostrophes_put_back): a mark stays in this top share of its word's

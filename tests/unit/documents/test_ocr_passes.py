@@ -110,6 +110,22 @@ def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
     assert _read_missed_ink(doubtful, pixels, words, 150, time.monotonic() + 30) == []  # type: ignore[arg-type]
 
 
+def test_a_small_label_under_the_box_of_a_big_word_below_it_is_read_as_missed_ink() -> None:
+    pixels = np.full((200, 400), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[100:110, 200:250] = 120  # a small grey label...
+    pixels[120:140, 200:330] = 0  # ...over a big word, whose box tesseract drew from the label's middle
+    name = _RawWord("Okonkwo-Vale,", 0.92, (200, 105, 330, 146))
+
+    engine = _Engine([_RawWord("Member", 0.95, (12, 12, 200, 60))])
+    found = _read_missed_ink(engine, pixels, [*words, name], 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert [(word.text, word.box[1] >= 95, word.box[3] <= 115) for word in found] == [("Member", True, True)]
+
+
 def _glyph(name: str) -> np.ndarray:
     """A stroke 3 px wide and 18 high drawn as ink (True), with the parts that make ``name``."""
     ink = np.zeros((18, 13), dtype=bool)
