@@ -20,6 +20,7 @@ from lib.documents.ocr import (
     _font_sizes,
     _marks_between_letters,
     _on_white,
+    _own_boxes,
     _RawWord,
     _read_missed_ink,
     _reread,
@@ -232,3 +233,23 @@ def test_an_apostrophe_the_image_shows_is_put_back_only_when_the_enlarged_readin
 
     other = _Engine([_RawWord("O'K", 0.4, (12, 12, 200, 90))])
     assert _apostrophes_put_back(other, pixels, [word], 150, deadline) == [word]  # type: ignore[arg-type]
+
+
+def test_a_words_box_is_narrowed_to_its_own_ink_not_a_label_above_it_nor_its_dots() -> None:
+    pixels = np.full((200, 400), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[100:110, 200:250] = 120  # a small grey label over a big word
+    pixels[120:140, 200:330] = 0
+    name = _RawWord("Okonkwo-Vale,", 0.92, (200, 105, 330, 146))
+    pixels[160:162, 40:44] = 0  # the dot of an "i", 2 rows over its word
+    pixels[164:176, 20:80] = 0
+    dotted = _RawWord("Philip", 0.95, (20, 158, 80, 178))
+
+    out = _own_boxes(pixels, [*words, name, dotted])
+
+    assert out[:10] == words
+    assert out[10].box == (200, 120, 330, 140)
+    assert out[11].box == dotted.box
