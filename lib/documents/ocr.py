@@ -56,7 +56,10 @@ the word read again enlarged has it, less surely. A word whose image shows a mar
 own between letters, in the top of the line, that its text does not account for, is
 read again, and takes the new reading only when that is the same text with apostrophes
 added (:func:`_apostrophes_put_back`). On the 42 tuning scans (8,039 words) 1 word was
-changed, about 40 read again; ≈ 15 ms per page.
+changed, about 40 read again; ≈ 15 ms per page. A capital J ending a word of capitals is
+read "|" or "]"; it is put back when its ink is a stem hooked left at its foot only
+(:func:`_hooks_put_back`; "I" is straight, "]" has bars at both ends): 1 word on the
+tuning scans, and none of the other words tesseract ended in "|" or "]".
 
 Font sizes: an OCR box is its ink's, so "once" is an x-height tall and "daily" a full
 ascender-to-descender span. Each word gets a font size estimated from its height and
@@ -214,6 +217,7 @@ def ocr_page(
         found = _reread_doubtful(engine, pixels, found, raster.dpi, deadline)
         found += _read_missed_ink(engine, pixels, found, raster.dpi, deadline)
         found = _apostrophes_put_back(engine, pixels, found, raster.dpi, deadline)
+    found = _hooks_put_back(pixels, found)
     found = _arrows_read_as_letters(pixels, found)
     kept = _own_boxes(pixels, _without_tall_guesses([raw for raw in found if _keep(raw)]))
     bold = _bold(pixels, kept)
@@ -597,22 +601,91 @@ def _marks_between_letters(ink: npt.NDArray[np.bool_]) -> int:
         seeds = [
             (int(row), column) for column in range(left, right) for row in np.flatnonzero(ink[:zone, column])
         ]
-        piece = _piece(ink, seeds, zone)
+        piece = _component(ink, seeds, zone)
         if piece is None:
             continue
-        rows_of, columns_of = piece
+        rows_of = (min(row for row, _ in piece), max(row for row, _ in piece) + 1)
+        columns_of = (min(column for _, column in piece), max(column for _, column in piece) + 1)
         under = int(body[columns_of[0] : columns_of[1]].sum())
         if rows_of[1] - rows_of[0] >= _MIN_MARK_HEIGHT * height and 2 * under < columns_of[1] - columns_of[0]:
             marks += 1  # an "i" dot or an accent sits over its letter's stem
     return marks
 
 
-def _piece(
-    ink: npt.NDArray[np.bool_], seeds: Sequence[tuple[int, int]], floor: int
-) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The rows and columns ``(start, end)`` of the piece of ink (8-connected) holding ``seeds``.
+# What tesseract makes of a capital J ending a word of capitals ("DEVRA|", "DEVRA]").
+_J_LOOKALIKES = frozenset("|]")
 
-    ``None`` when it reaches row ``floor``: it is part of a letter.
+
+def _hooks_put_back(pixels: npt.NDArray[np.uint8], words: Sequence[_RawWord]) -> list[_RawWord]:
+    """``words`` with a last "|" or "]" of a word of capitals read as the "J" its ink shows.
+
+    A "J" is a stem with a hook at its foot turning left; "I" and "|" are straight, and
+    "]" has bars at both ends (:func:`_hooked_stem`). The word gets at most
+    :data:`REPAIRED_MARK_CONFIDENCE`.
+    """
+    out: list[_RawWord] = []
+    for raw in words:
+        head, last = raw.text[:-1], raw.text[-1:]
+        left, top, right, bottom = raw.box
+        if (
+            last in _J_LOOKALIKES
+            and len(head) >= 2
+            and head.isalpha()
+            and head.isupper()
+            and _hooked_stem(pixels[top:bottom, left:right] < _MISSED_INK_LEVEL)
+        ):
+            raw = replace(raw, text=head + "J", confidence=min(raw.confidence, REPAIRED_MARK_CONFIDENCE))
+        out.append(raw)
+    return out
+
+
+def _hooked_stem(ink: npt.NDArray[np.bool_]) -> bool:
+    """Whether the last letter of ``ink`` (one word's box) is a stem hooked left at its foot only.
+
+    The stem is the last run of inked columns across the middle of the word; its
+    piece of ink must reach, in its lowest quarter, at least two pixels (and most of
+    a stem's width) left of the stem, and keep to the stem's columns in its top quarter.
+    """
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size == 0 or rows[-1] - rows[0] < 7:
+        return False
+    top, height = int(rows[0]), int(rows[-1]) + 1 - int(rows[0])
+    band = ink[top + round(0.3 * height) : top + round(0.6 * height) + 1]
+    runs = _runs(np.asarray(band.any(axis=0)), min_length=1)
+    if not runs:
+        return False
+    start, end = runs[-1]
+    if end - start > 0.3 * height or end < int(np.flatnonzero(ink.any(axis=0))[-1]) + 1 - 0.3 * height:
+        return False  # not a thin stem, or not the word's last letter
+    middle = top + round(0.45 * height)
+    seeds = [
+        (int(row), column)
+        for column in range(start, end)
+        for row in np.flatnonzero(ink[middle : middle + 1, column]) + middle
+    ]
+    piece = _component(ink, seeds, ink.shape[0] + 1)
+    if piece is None:
+        return False
+    lefts: dict[int, int] = {}
+    rights: dict[int, int] = {}
+    for row, column in piece:
+        lefts[row] = min(column, lefts.get(row, column))
+        rights[row] = max(column, rights.get(row, column))
+    first, last = min(lefts), max(lefts)
+    quarter = max(1, round(0.25 * (last - first + 1)))
+    foot = min(column for row, column in lefts.items() if row > last - quarter)
+    head_left = min(column for row, column in lefts.items() if row < first + quarter)
+    head_right = max(column for row, column in rights.items() if row < first + quarter)
+    reach = max(2.0, 0.6 * (end - start))
+    return foot <= start - reach and head_left >= start - 1 and head_right <= end
+
+
+def _component(
+    ink: npt.NDArray[np.bool_], seeds: Sequence[tuple[int, int]], floor: int
+) -> set[tuple[int, int]] | None:
+    """The pixels ``(row, column)`` of the piece of ink (8-connected) holding ``seeds``.
+
+    ``None`` when there is none, or when it reaches row ``floor``.
     """
     seen = set(seeds)
     todo = list(seeds)
@@ -625,11 +698,7 @@ def _piece(
                 if 0 <= r < ink.shape[0] and 0 <= c < ink.shape[1] and ink[r, c] and (r, c) not in seen:
                     seen.add((r, c))
                     todo.append((r, c))
-    if not seen:
-        return None
-    rows = [row for row, _ in seen]
-    columns = [column for _, column in seen]
-    return (min(rows), max(rows) + 1), (min(columns), max(columns) + 1)
+    return seen or None
 
 
 def tessdata_dir(environ: Mapping[str, str] | None = None, search_path: Sequence[str] | None = None) -> Path:

@@ -18,6 +18,7 @@ from lib.documents.ocr import (
     _arrows_read_as_letters,
     _em_estimate,
     _font_sizes,
+    _hooks_put_back,
     _marks_between_letters,
     _on_white,
     _own_boxes,
@@ -253,3 +254,28 @@ def test_a_words_box_is_narrowed_to_its_own_ink_not_a_label_above_it_nor_its_dot
     assert out[:10] == words
     assert out[10].box == (200, 120, 330, 140)
     assert out[11].box == dotted.box
+
+
+def _word_ending(last: str) -> np.ndarray:
+    """Pixels of two capitals 20 px high and then ``last``: "J" (a stem hooked left at its
+    foot), "I" (a straight stem) or "]" (a stem with bars at both ends, turning left)."""
+    pixels = np.full((30, 60), 255, dtype=np.uint8)
+    pixels[:24, :36][_capitals("O", "O")] = 0
+    pixels[2:22, 50:53] = 0
+    if last == "J":
+        pixels[19:23, 45:51] = 0
+    elif last == "]":
+        pixels[2:5, 44:53] = pixels[19:22, 44:53] = 0
+    return pixels
+
+
+@pytest.mark.parametrize(("last", "text"), [("J", "OOJ"), ("I", "OO|"), ("]", "OO]")])
+def test_a_bar_ending_a_word_of_capitals_is_read_as_j_only_when_its_foot_hooks_left(
+    last: str, text: str
+) -> None:
+    pixels = _word_ending(last)
+    read = _RawWord(text[:2] + ("]" if last == "]" else "|"), 0.51, (0, 0, 60, 30))
+
+    (out,) = _hooks_put_back(pixels, [read])
+
+    assert out.text == text
