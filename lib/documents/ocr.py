@@ -535,8 +535,9 @@ _MARK_ZONE = 0.45
 _MAX_MARK_WIDTH = 0.35
 _MIN_MARK_HEIGHT = 0.15
 _APOSTROPHES = "'\u2019\u2018`"
-# A word whose apostrophe was put back: at most this sure.
+# A word whose apostrophe was put back: at most this sure. At most this many words read again per page.
 REPAIRED_MARK_CONFIDENCE = 0.5
+MAX_MARK_READS = 8
 
 
 def _apostrophes_put_back(
@@ -553,18 +554,23 @@ def _apostrophes_put_back(
     surely. A word takes that reading only when both agree: its image holds more
     marks between letters (:func:`_marks_between_letters`) than its text has
     apostrophes, and the enlarged reading is the same text with apostrophes added.
+    At most :data:`MAX_MARK_READS` words a page are read again.
     """
     out: list[_RawWord] = []
+    budget = MAX_MARK_READS
     for raw in words:
+        if sum(char.isalpha() for char in raw.text) < 2 or budget <= 0:
+            out.append(raw)
+            continue
         left, top, right, bottom = raw.box
         marks = _marks_between_letters(pixels[top:bottom, left:right] < _MISSED_INK_LEVEL)
         if (
             marks <= sum(raw.text.count(mark) for mark in _APOSTROPHES)
-            or sum(char.isalpha() for char in raw.text) < 2
             or deadline - time.monotonic() < _REREAD_RESERVE_SECONDS
         ):
             out.append(raw)
             continue
+        budget -= 1
         again = _reread(engine, pixels, replace(raw, confidence=0.0), dpi)
         text = again[0].text if len(again) == 1 else ""
         added = len(text) - len(raw.text)
