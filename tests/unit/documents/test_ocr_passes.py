@@ -13,11 +13,15 @@ import pytest
 from PIL import Image
 
 from lib.documents.ocr import (
+    _apostrophes_put_back,
     _arrow,
     _arrows_read_as_letters,
     _em_estimate,
     _font_sizes,
+    _hooks_put_back,
+    _marks_between_letters,
     _on_white,
+    _own_boxes,
     _RawWord,
     _read_missed_ink,
     _reread,
@@ -108,6 +112,22 @@ def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
     assert _read_missed_ink(doubtful, pixels, words, 150, time.monotonic() + 30) == []  # type: ignore[arg-type]
 
 
+def test_a_small_label_under_the_box_of_a_big_word_below_it_is_read_as_missed_ink() -> None:
+    pixels = np.full((200, 400), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[100:110, 200:250] = 120  # a small grey label...
+    pixels[120:140, 200:330] = 0  # ...over a big word, whose box tesseract drew from the label's middle
+    name = _RawWord("Okonkwo-Vale,", 0.92, (200, 105, 330, 146))
+
+    engine = _Engine([_RawWord("Member", 0.95, (12, 12, 200, 60))])
+    found = _read_missed_ink(engine, pixels, [*words, name], 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert [(word.text, word.box[1] >= 95, word.box[3] <= 115) for word in found] == [("Member", True, True)]
+
+
 def _glyph(name: str) -> np.ndarray:
     """A stroke 3 px wide and 18 high drawn as ink (True), with the parts that make ``name``."""
     ink = np.zeros((18, 13), dtype=bool)
@@ -169,3 +189,93 @@ def test_a_crop_on_a_shaded_cell_is_lifted_to_white_and_one_on_white_left_alone(
 
     assert lifted.max() == 255 and lifted.min() == 0
     assert (_on_white(white) == white).all()
+
+
+def _capitals(*parts: str) -> np.ndarray:
+    """Ink (True) of capitals 20 px high, 12 wide, 4 apart; ``"'"`` is an apostrophe, ``"T"`` a T,
+    ``"i"`` a letter with a dot over its stem."""
+    ink = np.zeros((24, 16 * len(parts) + 4), dtype=bool)
+    for index, part in enumerate(parts):
+        left = 4 + 16 * index
+        if part == "'":
+            ink[2:8, left + 4 : left + 7] = True  # a mark in the top of the line, alone
+        elif part == "T":
+            ink[2:5, left : left + 12] = True
+            ink[2:22, left + 5 : left + 8] = True
+        elif part == "i":
+            ink[2:5, left + 4 : left + 8] = True  # the dot, apart from its stem
+            ink[8:22, left + 5 : left + 7] = True
+        else:
+            ink[2:22, left : left + 3] = ink[2:22, left + 9 : left + 12] = True
+            ink[2:5, left : left + 12] = ink[19:22, left : left + 12] = True
+    return ink
+
+
+def test_a_mark_between_letters_is_told_from_a_bar_and_a_dot() -> None:
+    assert _marks_between_letters(_capitals("O", "'", "R")) == 1
+    assert _marks_between_letters(_capitals("O", "'", "R", "'", "S")) == 2
+    assert _marks_between_letters(_capitals("A", "T", "O")) == 0  # the bar of a T is joined to its stem
+    assert _marks_between_letters(_capitals("O", "i", "O")) == 0  # a dot over a stem
+    assert _marks_between_letters(_capitals("'", "O", "R")) == 0  # not between letters
+
+
+def test_an_apostrophe_the_image_shows_is_put_back_only_when_the_enlarged_reading_agrees() -> None:
+    pixels = np.full((60, 200), 255, dtype=np.uint8)
+    pixels[20:44, 40:92][_capitals("O", "'", "R")] = 0
+    word = _RawWord("OR", 0.91, (40, 20, 92, 44))
+    pixels[20:44, 100:136][_capitals("O", "R")] = 0
+    plain = _RawWord("OR", 0.95, (100, 20, 136, 44))
+    deadline = time.monotonic() + 30
+
+    agrees = _Engine([_RawWord("O'R", 0.4, (12, 12, 200, 90))])
+    out = _apostrophes_put_back(agrees, pixels, [word, plain], 150, deadline)  # type: ignore[arg-type]
+    assert [(raw.text, raw.confidence) for raw in out] == [("O'R", 0.5), ("OR", 0.95)]
+    assert len(agrees.reads) == 1  # the word without a mark is not read again
+
+    other = _Engine([_RawWord("O'K", 0.4, (12, 12, 200, 90))])
+    assert _apostrophes_put_back(other, pixels, [word], 150, deadline) == [word]  # type: ignore[arg-type]
+
+
+def test_a_words_box_is_narrowed_to_its_own_ink_not_a_label_above_it_nor_its_dots() -> None:
+    pixels = np.full((200, 400), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[100:110, 200:250] = 120  # a small grey label over a big word
+    pixels[120:140, 200:330] = 0
+    name = _RawWord("Okonkwo-Vale,", 0.92, (200, 105, 330, 146))
+    pixels[160:162, 40:44] = 0  # the dot of an "i", 2 rows over its word
+    pixels[164:176, 20:80] = 0
+    dotted = _RawWord("Philip", 0.95, (20, 158, 80, 178))
+
+    out = _own_boxes(pixels, [*words, name, dotted])
+
+    assert out[:10] == words
+    assert out[10].box == (200, 120, 330, 140)
+    assert out[11].box == dotted.box
+
+
+def _word_ending(last: str) -> np.ndarray:
+    """Pixels of two capitals 20 px high and then ``last``: "J" (a stem hooked left at its
+    foot), "I" (a straight stem) or "]" (a stem with bars at both ends, turning left)."""
+    pixels = np.full((30, 60), 255, dtype=np.uint8)
+    pixels[:24, :36][_capitals("O", "O")] = 0
+    pixels[2:22, 50:53] = 0
+    if last == "J":
+        pixels[19:23, 45:51] = 0
+    elif last == "]":
+        pixels[2:5, 44:53] = pixels[19:22, 44:53] = 0
+    return pixels
+
+
+@pytest.mark.parametrize(("last", "text"), [("J", "OOJ"), ("I", "OO|"), ("]", "OO]")])
+def test_a_bar_ending_a_word_of_capitals_is_read_as_j_only_when_its_foot_hooks_left(
+    last: str, text: str
+) -> None:
+    pixels = _word_ending(last)
+    read = _RawWord(text[:2] + ("]" if last == "]" else "|"), 0.51, (0, 0, 60, 30))
+
+    (out,) = _hooks_put_back(pixels, [read])
+
+    assert out.text == text
