@@ -50,6 +50,8 @@ class IdentityField(str, Enum):
     SEX = "sex"
     AGE = "age"
     AGE_SEX = "age_sex"  # "Age/Sex: 74/F"
+    FAMILY_NAME = "family_name"  # "Surname: Okoye", printed apart from ...
+    GIVEN_NAME = "given_name"  # ... "First name: Ngozi"
 
 
 # Printed spellings. A dot is optional wherever one is written, spaces may be absent,
@@ -70,6 +72,24 @@ _IDENTITY_LABELS: dict[IdentityField, tuple[str, ...]] = {
         "Patient",
         "Pt",
         "Name",
+    ),
+    IdentityField.FAMILY_NAME: (
+        "Patient Surname",
+        "Patient Last Name",
+        "Surname",
+        "Last Name",
+        "Family Name",
+    ),
+    IdentityField.GIVEN_NAME: (
+        "Patient First Name",
+        "First Name(s)",
+        "First Names",
+        "First Name",
+        "Given Names",
+        "Given Name",
+        "Forename(s)",
+        "Forenames",
+        "Forename",
     ),
     IdentityField.DATE_OF_BIRTH: ("Date of Birth", "D.O.B.", "Birth Date", "Birthdate", "Born"),
     IdentityField.MRN: (
@@ -97,6 +117,7 @@ _IDENTITY_LABELS: dict[IdentityField, tuple[str, ...]] = {
 # Labels that are not identity fields but often share the line with one: a value ends
 # where they start. "Acct" and friends identify a stay or a bill, never the patient.
 _OTHER_LABELS: tuple[str, ...] = (
+    "Middle Name",
     "Account No.",
     "Acct No.",
     "Account",
@@ -179,6 +200,8 @@ _ALTERNATION = "|".join(
 # A label inside a line needs its colon (or a "#" of its own: "MR# A817888"); a bare
 # word such as "Patient" in running text is not a label.
 _LABEL_IN_TEXT = re.compile(rf"(?<![\w'])(?:{_ALTERNATION})(?:\s*\#)?(?:\s*:|(?<=\#)(?=\s))", re.IGNORECASE)
+# A label opening a bracketed aside needs no colon: "Eleanor Rigby (DOB 3/9/1941)".
+_LABEL_IN_BRACKETS = re.compile(rf"(?<=\()\s*(?:{_ALTERNATION})(?:\s*[:#])?(?=\s*[^\s)])", re.IGNORECASE)
 _LABEL_ALONE = re.compile(rf"\s*(?:{_ALTERNATION})\s*\#?\s*:?\s*", re.IGNORECASE)
 # An unknown one-word label ("Referring:"). A colon after a digit is a time, not a label.
 _ANY_WORD_LABEL = re.compile(r"(?<![\w'])[A-Za-z][A-Za-z'\u2019]+\s*:(?!\d)")
@@ -269,12 +292,24 @@ def split_labels(line: str) -> list[LabelledValue]:
 
     Text before the first label is not returned (it belongs to no label).
     """
-    matches = list(_LABEL_IN_TEXT.finditer(line))
+    bracketed = [
+        match
+        for match in _LABEL_IN_BRACKETS.finditer(line)
+        if _field_of(match) not in (IdentityField.NAME, None)  # a date of birth, a record number
+    ]
+    starts = {match.start() for match in bracketed}
+    matches = sorted(
+        [*bracketed, *(m for m in _LABEL_IN_TEXT.finditer(line) if m.start() not in starts)],
+        key=lambda match: match.start(),
+    )
     values = []
     ends = [match.start() for match in matches[1:]] + [len(line)] if matches else []
     for match, end in zip(matches, ends, strict=True):
-        value = cut_at_next_label(line[match.end() : end])
-        label = match[0].rstrip(" :")
+        text = line[match.end() : end]
+        if match in bracketed:
+            text = text.split(")", 1)[0]  # the aside ends with its bracket
+        value = cut_at_next_label(text).rstrip(" (")
+        label = match[0].strip(" :")
         values.append(LabelledValue(label=label, field=_field_of(match), value=value, start=match.start()))
     return values
 

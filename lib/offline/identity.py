@@ -101,6 +101,23 @@ def _source(pair: Labelled, value: str) -> Source:
     return Source.of(pair.page, words, value)
 
 
+def _name_in_parts(pairs: Sequence[Labelled]) -> TextFact | None:
+    """The name from a surname and a first name printed under labels of their own."""
+    family = next((pair for _, pair in _candidates(pairs, IdentityField.FAMILY_NAME) if pair.value), None)
+    given = next((pair for _, pair in _candidates(pairs, IdentityField.GIVEN_NAME) if pair.value), None)
+    if family is None or given is None or family.page != given.page:
+        return None
+    family_name = clean_name(_before_bare_label(_ocr_name(family)))
+    given_name = clean_name(_before_bare_label(_ocr_name(given)))
+    if not family_name or not given_name:
+        return None
+    name = clean_name(f"{family_name}, {given_name}")
+    if not name or len(name) > 80:
+        return None
+    words = (*_source(family, family_name).words, *_source(given, given_name).words)
+    return TextFact(name, Source.of(family.page, words, f"{family.value} {given.value}"), family.label)
+
+
 def read_identity(pairs: Sequence[Labelled], into: Findings) -> None:
     """Fill the identity fields of ``into`` from ``pairs``; an ambiguous birth date adds a warning."""
     for _, pair in _candidates(pairs, IdentityField.NAME):
@@ -110,6 +127,8 @@ def read_identity(pairs: Sequence[Labelled], into: Findings) -> None:
         if name and len(name.split()) >= 2 and len(name) <= 80:
             into.name = TextFact(name, _source(pair, pair.value), pair.label)
             break
+    if into.name is None:
+        into.name = _name_in_parts(pairs)
     for _, pair in _candidates(pairs, IdentityField.MRN):
         mrn = clean_mrn(pair.value)
         if mrn:

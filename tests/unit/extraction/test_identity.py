@@ -53,6 +53,12 @@ from lib.extraction.identity import (
         ("Gender:", IdentityField.SEX),
         ("Age", IdentityField.AGE),
         ("Age/Sex:", IdentityField.AGE_SEX),
+        ("Surname:", IdentityField.FAMILY_NAME),
+        ("Last Name", IdentityField.FAMILY_NAME),
+        ("First name:", IdentityField.GIVEN_NAME),
+        ("Forename(s)", IdentityField.GIVEN_NAME),
+        ("Given Names", IdentityField.GIVEN_NAME),
+        ("Middle Name:", None),
         ("Acct #", None),
         ("Account Number:", None),
         ("Encounter No.", None),
@@ -95,6 +101,20 @@ def test_split_labels_reads_a_whole_header_line() -> None:
         LabelledValue("Sex", IdentityField.SEX, "F", 55),
         LabelledValue("Acct #", None, "99812", 62),
         LabelledValue("Admitted", None, "02/07/2026", 76),
+    ]
+
+
+def test_a_label_opening_a_bracketed_aside_needs_no_colon() -> None:
+    values = split_labels("Patient: Eleanor Rigby-Smythe (DOB 3/9/1941) Sex: F")
+    named = split_labels("Name: Jane Doe (Patient declined photo)")
+
+    assert [(value.field, value.value) for value in values] == [
+        (IdentityField.NAME, "Eleanor Rigby-Smythe"),
+        (IdentityField.DATE_OF_BIRTH, "3/9/1941"),
+        (IdentityField.SEX, "F"),
+    ]
+    assert [(value.field, value.value) for value in named] == [
+        (IdentityField.NAME, "Jane Doe (Patient declined photo)")
     ]
 
 

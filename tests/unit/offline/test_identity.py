@@ -71,3 +71,13 @@ def test_labels_a_scan_misread_by_one_letter_still_name_their_fields() -> None:
 
     assert isinstance(found.date_of_birth, DateFact) and found.date_of_birth.found.iso == "1986-08-09"
     assert found.mrn is not None and found.mrn.value == "963-40-0468"
+
+
+def test_a_surname_and_a_first_name_printed_apart_make_the_name() -> None:
+    found = identity("Surname: OKOYE First name: Ngozi Middle name: Ada Date of birth: 14/06/1977")
+    full = identity("Patient Name: Jane Doe", "Surname: Okoye First name: Ngozi")
+    half = identity("Surname: Okoye DOB: 1977-06-14")
+
+    assert found.name is not None and found.name.value == "Ngozi Okoye"
+    assert full.name is not None and full.name.value == "Jane Doe"  # a whole name wins
+    assert half.name is None  # a surname alone is no name
