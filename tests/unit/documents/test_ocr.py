@@ -22,6 +22,7 @@ from PIL import Image, ImageFilter
 
 from lib.documents.model import BBox, TextSource, Word
 from lib.documents.ocr import MICRO_CONFIDENCE, OcrPage, _Tesseract, ocr_page, tessdata_dir
+from lib.documents.raster import flatten
 from lib.domain.errors import ConfigurationError, PermanentParseError
 
 PAGE_WIDTH, PAGE_HEIGHT = 300.0, 160.0
@@ -47,14 +48,19 @@ def _vector_page() -> bytes:
     return bytes(pdf.output())
 
 
-def _scan_image(pdf: bytes, dpi: int, angle: float, seed: int = 3) -> Image.Image:
-    """``pdf``'s first page as a noisy greyscale scan, turned ``angle``° counter-clockwise."""
+def _scan_image(pdf: bytes, dpi: int, angle: float, seed: int = 3, dimmest: float = 1.0) -> Image.Image:
+    """``pdf``'s first page as a noisy greyscale scan, turned ``angle``° counter-clockwise.
+
+    ``dimmest`` below 1 lights it as a phone photo: the left edge gets that share of
+    the light, the right edge all of it.
+    """
     document = pdfium.PdfDocument(pdf)
     image = document[0].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
     image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
     image = image.filter(ImageFilter.GaussianBlur(0.6))
     rng = np.random.default_rng(seed)
-    pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, 12, (image.height, image.width))
+    light = np.linspace(dimmest, 1.0, image.width, dtype=np.float32)[None, :]
+    pixels = np.asarray(image, dtype=np.float32) * light + rng.normal(0, 12, (image.height, image.width))
     pixels[rng.random(pixels.shape) < 0.002] = 0
     noisy = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
     jpeg = io.BytesIO()
@@ -134,6 +140,29 @@ def test_a_skewed_scan_is_straightened_and_its_boxes_mapped_back_onto_the_skewed
     assert result.skew_degrees == pytest.approx(-angle, abs=0.1)
     for text in ("Doe", "Potassium", "4.1", "Hemoglobin", "(12.0-16.0)"):
         assert _near(_find(result.words, text).bbox, _turned(_drawn_centre(vector, text), angle)), text
+
+
+def test_a_phone_photo_lit_unevenly_and_turned_further_is_read() -> None:
+    vector = _vector_page()
+    angle = 4.5
+    photo = _image_pdf(_scan_image(vector, 200, angle, dimmest=0.6), 200)
+    result = ocr_page(photo, 0, page_number=1, deadline=_soon())
+
+    assert result.skew_degrees == pytest.approx(-angle, abs=0.1)
+    for text in ("Doe", "Potassium", "4.1", "Hemoglobin", "11.2"):
+        assert _near(_find(result.words, text).bbox, _turned(_drawn_centre(vector, text), angle)), text
+
+
+def test_only_uneven_lighting_is_flattened_and_the_paper_comes_out_white() -> None:
+    scan = _scan_image(_vector_page(), 200, angle=0.0)
+    photo = _scan_image(_vector_page(), 200, angle=0.0, dimmest=0.6)
+    paper = np.asarray(flatten(photo), dtype=np.float32)
+    left, right = paper[:, : paper.shape[1] // 8], paper[:, -paper.shape[1] // 8 :]
+
+    assert flatten(scan) is scan  # an evenly lit scan is not touched
+    assert np.median(np.asarray(photo)[:, :40]) < 170  # the photo's left edge is dim ...
+    assert np.median(left) > 235 and np.median(right) > 235  # ... and white once flattened
+    assert paper.min() < 80  # the ink stays dark
 
 
 def test_a_unit_whose_micro_sign_the_model_cannot_read_is_marked_unsure() -> None:
