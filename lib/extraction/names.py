@@ -9,6 +9,8 @@
 * Titles (Mr, Mrs, Ms, Miss, Mx, Dr, Prof) are dropped; generational suffixes
   (Jr., Sr., II, III, IV) are kept at the end.
 * The value is cut where the next label starts ("NOVAK, CHIARA MR#: A817888-96").
+* A value with a word of a report's headings ("Information", "Physician", "Report")
+  is not a name: it is a heading read as one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ _SUFFIXES = {"jr": "Jr.", "sr": "Sr.", "ii": "II", "iii": "III", "iv": "IV"}
 # Lower-case name particles, when they are not the first word of the name.
 _PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "del", "della", "la", "le", "du", "dos", "das"}
 _NAME_CHARS = re.compile(r"[^\W\d_][\w'\u2019.\-]*")
+# Words of a report's headings and labels, never of a person's name: a value made of
+# them is a heading read as a name ("PATIENT INFORMATION", "ORDERING PHYSICIAN").
+_REPORT_WORDS = frozenset(
+    "information details demographics data ordering ordered physician provider doctor report results result"
+    " summary laboratory lab department clinic hospital specimen collected received reported"
+    " status final preliminary date time record number address phone insurance account visit".split()
+)
 
 
 def _suffix(word: str) -> str | None:
@@ -74,6 +83,8 @@ def clean_name(value: str) -> str | None:
             suffixes.insert(0, suffix)
             words.pop()
     if not words or not all(_NAME_CHARS.fullmatch(word) for word in words):
+        return None
+    if any(word.lower().strip(".") in _REPORT_WORDS for word in words):
         return None
     letters = "".join(char for char in "".join(words) if char.isalpha())
     if letters.isupper() and len(letters) > 1:

@@ -43,6 +43,9 @@ def test_clean_name(value: str, name: str) -> None:
     assert clean_name(value) == name
 
 
-@pytest.mark.parametrize("value", ["", "12345", "Mr.", "NOVAK 2", "---", "A817888-96"])
+@pytest.mark.parametrize(
+    "value",
+    ["", "12345", "Mr.", "NOVAK 2", "---", "A817888-96", "INFORMATION ORDERING", "Ordering Physician"],
+)
 def test_not_a_name(value: str) -> None:
     assert clean_name(value) is None
