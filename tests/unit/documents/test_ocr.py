@@ -142,9 +142,9 @@ def test_a_skewed_scan_is_straightened_and_its_boxes_mapped_back_onto_the_skewed
         assert _near(_find(result.words, text).bbox, _turned(_drawn_centre(vector, text), angle)), text
 
 
-def test_a_phone_photo_lit_unevenly_and_turned_further_is_read() -> None:
+@pytest.mark.parametrize("angle", [4.5, 9.0])
+def test_a_phone_photo_lit_unevenly_and_turned_further_is_read(angle: float) -> None:
     vector = _vector_page()
-    angle = 4.5
     photo = _image_pdf(_scan_image(vector, 200, angle, dimmest=0.6), 200)
     result = ocr_page(photo, 0, page_number=1, deadline=_soon())
 
