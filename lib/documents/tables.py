@@ -32,6 +32,8 @@ _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[a-z]+")
 # A frame around page content is not a table: no cell of a table holds this many lines.
 _MAX_CELL_LINES = 12
+# Rows of one filled cell above a table's headings that are taken for fragments, not data.
+_MAX_STRAY_ROWS = 1
 
 
 def cell_of(words: Sequence[Word], bbox: BBox | None = None) -> Cell:
@@ -128,7 +130,7 @@ def _bold(row: Sequence[CellWords]) -> bool:
 
 
 def header_row_count(rows: Sequence[Sequence[Cell]]) -> int:
-    """How many rows at the top are column headings (0, 1 or 2).
+    """How many rows at the top are column headings (0, 1 or 2, with the stray rows above them).
 
     A heading row has no digits and at least two filled cells, and is bold above a
     body that is not, or names columns ("Test", "Result", "Units", "Dose", ...), or
@@ -137,12 +139,17 @@ def header_row_count(rows: Sequence[Sequence[Cell]]) -> int:
     """
     if len(rows) < 2:
         return 0
+    # A stray fragment above the headings (a neighbour's last cell, OCR'd into the table's
+    # first row) is counted with them, so that the headings still head the table.
+    stray = 0
+    while stray < min(_MAX_STRAY_ROWS, len(rows) - 2) and sum(1 for cell in rows[stray] if cell.text) <= 1:
+        stray += 1
     count = 0
-    for index in (0, 1):
-        if index + 1 >= len(rows) or not _heading_row(rows, index, allow_numeric_rule=index == 0):
+    for index in (stray, stray + 1):
+        if index + 1 >= len(rows) or not _heading_row(rows, index, allow_numeric_rule=index == stray):
             break
         count += 1
-    return count
+    return stray + count if count else 0
 
 
 def _heading_row(rows: Sequence[Sequence[Cell]], index: int, *, allow_numeric_rule: bool) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
+from lib.documents.model import Cell
+from lib.documents.tables import header_row_count
 from tests.unit.documents.pdfs import columns_at, grid, read, read_page, rows_of, text_at, texts
 
 LABS = [
@@ -176,3 +178,23 @@ def test_a_table_at_the_bottom_of_a_page_continues_at_the_top_of_the_next() -> N
         pages = read(first, follow).pages
         assert [table.continues for table in pages[0].tables] == [False]
         assert [table.continues for table in pages[1].tables] == [continues], follow.__name__
+
+
+def test_a_stray_fragment_above_the_headings_does_not_hide_them() -> None:
+    def rows(*texts: list[str]) -> list[tuple[Cell, ...]]:
+        return [tuple(Cell(text, None) for text in row) for row in texts]
+
+    headed = rows(
+        ["", "", "IU/L", ""],
+        ["Medication", "Dose", "Frequency", "Route"],
+        ["Tamsulosin", "0.4 mg", "at bedtime", "oral"],
+        ["Clopidogrel", "75 mg", "daily", "oral"],
+    )
+    data = rows(
+        ["", "", "IU/L", ""],
+        ["Tamsulosin", "0.4 mg", "at bedtime", "oral"],
+        ["Aspirin", "81 mg", "daily", "oral"],
+    )
+
+    assert header_row_count(headed) == 2  # the fragment and the headings
+    assert header_row_count(data) == 0  # a fragment above data heads nothing
