@@ -108,6 +108,25 @@ def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
     assert _read_missed_ink(doubtful, pixels, words, 150, time.monotonic() + 30) == []  # type: ignore[arg-type]
 
 
+def test_a_big_number_inside_a_bordered_card_is_read_with_its_inks_box() -> None:
+    # Result cards: a value printed three lines high, framed by the card's border; the
+    # border's sides join every row of the card into one strip far taller than a line.
+    pixels = np.full((300, 500), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[80:280, 100:102] = 0  # the card's left and right sides
+    pixels[80:280, 400:402] = 0
+    pixels[150:190, 150:230] = 0  # "74", about three word heights tall
+
+    engine = _Engine([_RawWord("74", 0.93, (12, 0, 160, 100))])
+    found = _read_missed_ink(engine, pixels, words, 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert len(engine.reads) == 1
+    assert [(word.text, word.box[1], word.box[3]) for word in found] == [("74", 150, 190)]
+
+
 def _glyph(name: str) -> np.ndarray:
     """A stroke 3 px wide and 18 high drawn as ink (True), with the parts that make ``name``."""
     ink = np.zeros((18, 13), dtype=bool)
