@@ -285,6 +285,18 @@ def test_an_ocr_percent_after_a_value_with_another_unit_is_its_star_flag() -> No
     ]
 
 
+def test_an_ocr_bar_after_a_test_name_is_a_capital_i() -> None:
+    rows = labs(
+        page(
+            table([["Test", "Result", "Units", "Range"], ["hs-Troponin |", "58", "ng/L", "<34"]]),
+            source=TextSource.OCR,
+            confidence=0.95,
+        )
+    )
+
+    assert [test for test, *_ in rows] == ["hs-Troponin I"]
+
+
 def test_a_headerless_part_with_no_flag_column_keeps_the_other_headings() -> None:
     rows = labs(
         page(
