@@ -106,6 +106,10 @@ _MICRO_LOOKALIKE = re.compile(r"\(?[puy](?:g|mol|mmol|L|l|IU|U|[Ee]q)\b\S*")
 REPAIRED_NUMBER_CONFIDENCE = 0.5
 DOUBTFUL_NUMBER_CONFIDENCE = 0.2
 _NUMBER = re.compile(r"[\d.,\-]*\d[\d.,\-]*")
+# "5,1": at 150-200 dpi a decimal point and a comma are a few pixels each, and tesseract
+# reads points as commas. A comma before one or two digits is a decimal separator either
+# way (a thousands comma has three), so it is written as a point: the number is the same.
+_POINT_READ_AS_COMMA = re.compile(r"\d{1,4},\d{1,2}")
 # A decimal point: ink only in this bottom share of the word's box, in a run of
 # columns no wider than _MAX_DOT_SHARE of its height.
 _DOT_ZONE = 0.3
@@ -715,6 +719,8 @@ def _word(
     font_size: float | None = None,
 ) -> Word:
     text, confidence = _checked_number(raw, points)
+    if _POINT_READ_AS_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     if _MICRO_LOOKALIKE.fullmatch(text):
         confidence = min(confidence, MICRO_CONFIDENCE)
     return Word(

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from fpdf import FPDF
+from PIL import Image
 
 from lib.documents import Rule, read_document
 from lib.documents.ocr import (
@@ -19,8 +20,10 @@ from lib.documents.ocr import (
     _checked_number,
     _decimal_points,
     _RawWord,
+    _word,
 )
 from lib.documents.pdf import grids_from_rules
+from lib.documents.raster import Raster
 from lib.documents.rules import erase_rules, find_rules
 from tests.unit.documents.test_ocr import _image_pdf, _scan_image
 
@@ -144,3 +147,13 @@ def test_a_number_whose_image_shows_no_missing_point_is_left_alone(text: str) ->
     raw = _RawWord(text, 0.95, (10, 5, 34, 25), symbols=((10, 18), (26, 34)))
 
     assert _checked_number(raw, _decimal_points(_digits_image(dot=False, foot=True), raw)) == (text, 0.95)
+
+
+@pytest.mark.parametrize(("read", "written"), [("5,1", "5.1"), ("12,75", "12.75"), ("1,234", "1,234")])
+def test_a_decimal_comma_ocr_read_is_written_as_a_point_and_a_thousands_comma_kept(
+    read: str, written: str
+) -> None:
+    raster = Raster(Image.new("L", (100, 40), 255), scale=150 / 72, origin=(0.0, 0.0), scanned=True)
+    word = _word(_RawWord(read, 0.9, (10, 5, 34, 25)), raster, page_number=1)
+
+    assert (word.text, word.confidence) == (written, 0.9)
