@@ -142,6 +142,15 @@ def test_a_decimal_point_tesseract_dropped_is_put_back_and_the_number_marked_uns
     assert _checked_number(unplaced, points) == ("49", DOUBTFUL_NUMBER_CONFIDENCE)
 
 
+def test_a_dropped_point_inside_a_digits_box_is_put_back_between_the_digits() -> None:
+    # At 150-200 dpi tesseract's box for the "4" of "4.9" often takes the point in.
+    raw = _RawWord("49", 0.95, (10, 5, 34, 25), symbols=((10, 23), (26, 34)))
+
+    points = _decimal_points(_digits_image(dot=True), raw)
+
+    assert _checked_number(raw, points) == ("4.9", REPAIRED_NUMBER_CONFIDENCE)
+
+
 @pytest.mark.parametrize("text", ["49", "4.9"])
 def test_a_number_whose_image_shows_no_missing_point_is_left_alone(text: str) -> None:
     raw = _RawWord(text, 0.95, (10, 5, 34, 25), symbols=((10, 18), (26, 34)))
