@@ -42,7 +42,10 @@ or tesseract's Sauvola thresholding, all read as many numbers right or fewer.
 
 Second looks: a word tesseract is unsure of (below :data:`REREAD_BELOW`), and a
 number whose image shows more decimal points than its text, is cut out, enlarged to
-about :data:`REREAD_HEIGHT` pixels and read again as one line (:func:`_reread`); ink
+about :data:`REREAD_HEIGHT` pixels and read again as one line (:func:`_reread`); a
+number whose second reading changes a digit and is not sure is marked doubtful
+(:func:`_doubted_if_changed`: "1518" then "1.18" for 1.13; on the tuning scans it
+removed 1 wrong lab value and no right one); ink
 that no word covers (short cells and small grey labels the page layout analysis passed
 over, and values printed three lines high on result cards) is read the same way
 (:func:`_read_missed_ink`); vertical strokes over four lines long (box and card borders)
@@ -262,8 +265,25 @@ def _reread_doubtful(
             out.append(raw)
             continue
         budget -= 1
-        out.extend(_reread(engine, pixels, raw, dpi))
+        out.extend(_doubted_if_changed(raw, _reread(engine, pixels, raw, dpi)))
     return out
+
+
+def _doubted_if_changed(raw: _RawWord, reread: list[_RawWord]) -> list[_RawWord]:
+    """``reread`` with a number marked doubtful when reading it again changed its digits.
+
+    Two readings of one number that disagree on a digit ("1518" then "1.18" for 1.13)
+    say the image is unclear; unless tesseract is sure of the second one
+    (:data:`REREAD_BELOW`), it gets at most :data:`DOUBTFUL_NUMBER_CONFIDENCE`. A
+    point or a sign found again ("77%" then "7.7%") is no disagreement.
+    """
+    if len(reread) != 1 or reread[0] is raw:
+        return reread
+    (again,) = reread
+    digits, again_digits = re.sub(r"\D", "", raw.text), re.sub(r"\D", "", again.text)
+    if not digits or not again_digits or digits == again_digits or again.confidence >= REREAD_BELOW:
+        return reread
+    return [replace(again, confidence=min(again.confidence, DOUBTFUL_NUMBER_CONFIDENCE))]
 
 
 def _reread(engine: _Tesseract, pixels: npt.NDArray[np.uint8], raw: _RawWord, dpi: int) -> list[_RawWord]:

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from lib.documents.ocr import (
+    DOUBTFUL_NUMBER_CONFIDENCE,
     _arrow,
     _arrows_read_as_letters,
     _em_estimate,
@@ -21,6 +22,7 @@ from lib.documents.ocr import (
     _RawWord,
     _read_missed_ink,
     _reread,
+    _reread_doubtful,
     _runs,
 )
 
@@ -86,6 +88,26 @@ def test_a_doubtful_word_read_again_is_replaced_only_when_tesseract_is_surer() -
 
     unsure = _Engine([_RawWord("o08", 0.30, (30, 20, 150, 100))])
     assert _reread(unsure, pixels, doubtful, 150) == [doubtful]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "kept"),
+    [
+        ("1518", _RawWord("1.18", 0.84, (30, 20, 150, 100)), DOUBTFUL_NUMBER_CONFIDENCE),  # a digit changed
+        ("77%", _RawWord("7.7%", 0.85, (30, 20, 150, 100)), 0.85),  # only a point found again
+        ("1518", _RawWord("1.18", 0.95, (30, 20, 150, 100)), 0.95),  # sure of the second reading
+    ],
+)
+def test_a_number_whose_second_reading_changes_a_digit_is_doubtful(
+    first: str, again: _RawWord, kept: float
+) -> None:
+    pixels = np.full((60, 200), 255, dtype=np.uint8)
+    pixels[20:32, 50:90] = 0
+    doubtful = _RawWord(first, 0.56, (50, 20, 90, 32))
+
+    (reread,) = _reread_doubtful(_Engine([again]), pixels, [doubtful], 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert (reread.text, reread.confidence) == (again.text, kept)
 
 
 def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
