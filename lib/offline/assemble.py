@@ -107,7 +107,13 @@ def _doubtful_ocr_value(fact: LabFact) -> bool:
     if bounds is not None and _decimals(digits) == 0:
         # A whole number beside a range OCR doubts: the row was read badly, decimal points
         # are the first thing lost ("4.9" and "3.5-5.0" read as "49" and "35-50").
-        range_words = [w for w in fact.source.words if w.confidence is not None and w.text in bounds.text]
+        # Only its numbers: a comparator or dash OCR is unsure of (">=" at 0.5, a card's
+        # middle dot read as "-") has no decimal point to lose.
+        range_words = [
+            w
+            for w in fact.source.words
+            if w.confidence is not None and w.text in bounds.text and any(char.isdigit() for char in w.text)
+        ]
         if (
             range_words
             and min(w.confidence for w in range_words if w.confidence is not None) < DOUBTFUL_RANGE
