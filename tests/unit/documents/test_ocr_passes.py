@@ -149,6 +149,23 @@ def test_a_big_number_inside_a_bordered_card_is_read_with_its_inks_box() -> None
     assert [(word.text, word.box[1], word.box[3]) for word in found] == [("74", 150, 190)]
 
 
+def test_a_caption_inside_a_big_numbers_box_is_read_as_missed_ink() -> None:
+    # Tesseract's box for a card's "23" took in the small caption "AST" above it.
+    pixels = np.full((300, 500), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[102:112, 100:130] = 0  # the caption
+    pixels[120:160, 100:180] = 0  # the number, under a blank gap
+    number = _RawWord("23", 0.92, (100, 100, 180, 160))
+
+    engine = _Engine([_RawWord("AST", 0.9, (12, 12, 100, 40))])
+    found = _read_missed_ink(engine, pixels, [*words, number], 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert [(word.text, word.box[1], word.box[3]) for word in found] == [("AST", 102, 112)]
+
+
 def _glyph(name: str) -> np.ndarray:
     """A stroke 3 px wide and 18 high drawn as ink (True), with the parts that make ``name``."""
     ink = np.zeros((18, 13), dtype=bool)
