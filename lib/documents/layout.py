@@ -7,7 +7,9 @@ whitespace, one band at a time). A band is then one of
 - a **table** (short cells, three columns or more, or two with headings or numbers):
   read row by row, each row one line;
 - **fields** ("Label: value" columns, the header block of a report) and **stacked**
-  labels (small caps label above its value): read column by column;
+  labels (small caps label above its value): read column by column; headings over
+  two or more result rows set alike (a number or range in the same column) are a
+  table, though the headings over the first row alone would read as labels;
 - **columns** of text: each column read on its own, recursively.
 
 Ruled tables (found from the ruling lines before this module runs) and runs of
@@ -37,6 +39,9 @@ _BAND_GAP = 2.5
 _BLOCK_GAP = 0.8
 _MIN_PIPE_CELLS = 3
 _MAX_TABLE_CELL_WORDS = 6
+# A cell that is only a number or a range of two ("1.30", "<0.5", "2.6-24.9"), not an
+# enumerator ("1.").
+_BARE_NUMBER = re.compile(r"[<>]?\d+(?:[.,]\d+)?(?:\s*[-\u2013]\s*\d+(?:[.,]\d+)?)?")
 # A row further below the band than this many times its first row gap, across half a
 # gutter, starts the next part of the page (a heading under a table).
 _NEW_PART_PITCH = 1.3
@@ -376,10 +381,17 @@ def _classify(cells: list[list[list[Word]]]) -> str:
         labelled = sum(1 for cell in column if _starts_with_label(cell))
         if column and labelled >= 2 and labelled * 5 >= len(column) * 3:
             return "fields"
-    if len(cells) >= 2 and all(
-        all(looks_like_label(label, value) for label, value in zip(upper, lower, strict=True) if label)
-        and not any(looks_like_label(value) for value in lower if value)
-        for upper, lower in zip(cells[0::2], cells[1::2], strict=False)
+    # Labels over values, pair after pair; but a row left over at the end that repeats the
+    # values row (same style, a bare number in the same column) makes the band a table:
+    # a header over two result rows, the second with no labels over it.
+    if (
+        len(cells) >= 2
+        and all(
+            all(looks_like_label(label, value) for label, value in zip(upper, lower, strict=True) if label)
+            and not any(looks_like_label(value) for value in lower if value)
+            for upper, lower in zip(cells[0::2], cells[1::2], strict=False)
+        )
+        and (len(cells) % 2 == 0 or not _values_again(cells[-2], cells[-1]))
     ):
         return "stacked"
     if len(_list_columns(cells)) >= 2:
@@ -391,6 +403,21 @@ def _classify(cells: list[list[list[Word]]]) -> str:
     if short and (width >= 3 or _numeric_column(columns)):
         return "table"
     return "columns"
+
+
+def _values_again(values: Sequence[Sequence[Word]], leftover: Sequence[Sequence[Word]]) -> bool:
+    """True when row ``leftover`` is set like ``values`` and has a bare number or range where it has one."""
+    if not any(values) or not any(leftover):
+        return False
+    if _style(Row(tuple(w for cell in values for w in cell))) != _style(
+        Row(tuple(w for cell in leftover for w in cell))
+    ):
+        return False
+    return any(
+        _BARE_NUMBER.fullmatch(" ".join(w.text for w in upper))
+        and _BARE_NUMBER.fullmatch(" ".join(w.text for w in lower))
+        for upper, lower in zip(values, leftover, strict=True)
+    )
 
 
 def _marker(text: str) -> str | None:

@@ -28,7 +28,11 @@ Decimal points: at 150-200 dpi tesseract drops small points ("4.9" -> "49",
 "3.5 - 5.0" -> "35-50"). Every number is checked against its image: a point the
 image shows between two characters is put back (the word then gets at most
 :data:`REPAIRED_NUMBER_CONFIDENCE`), and a number whose points cannot all be placed
-is kept as read with at most :data:`DOUBTFUL_NUMBER_CONFIDENCE`. On generated 150 dpi
+is kept as read with at most :data:`DOUBTFUL_NUMBER_CONFIDENCE`. A point is placed
+between the centres of the characters it falls between: tesseract's character boxes
+often take the point in (on the 42 tuning scans that put back 4 more lab values right,
+none wrong). A comma before one or two digits is written as a point (tesseract reads
+points as commas; a thousands comma has three digits after it). On generated 150 dpi
 lab pages, numbers read wrong with a confidence above 0.5 fell from 186 to 30 (200
 dpi: 135 to 6) and exactly right ones rose from 35 % to 41 % (44 % to 52 %); 2 right
 numbers (of about 150, at 200 dpi) were marked doubtful. Rendering changes did not help: drawing a 150 dpi scan
@@ -38,9 +42,17 @@ or tesseract's Sauvola thresholding, all read as many numbers right or fewer.
 
 Second looks: a word tesseract is unsure of (below :data:`REREAD_BELOW`), and a
 number whose image shows more decimal points than its text, is cut out, enlarged to
-about :data:`REREAD_HEIGHT` pixels and read again as one line (:func:`_reread`); ink
+about :data:`REREAD_HEIGHT` pixels and read again as one line (:func:`_reread`); a
+number whose second reading changes a digit and is not sure is marked doubtful
+(:func:`_doubted_if_changed`: "1518" then "1.18" for 1.13; on the tuning scans it
+removed 1 wrong lab value and no right one); ink
 that no word covers (short cells and small grey labels the page layout analysis passed
-over) is read the same way (:func:`_read_missed_ink`). On the 42 tuning scans, tokens
+over, and values printed three lines high on result cards) is read the same way
+(:func:`_read_missed_ink`); vertical strokes over four lines long (box and card borders)
+are set aside first, or they join a card's rows into one strip too tall to be a line
+(on the tuning scans: 3 more card results, about 0.03 s per page). A word box over two
+lines high covers only its own band of ink there, so a card's small caption that
+tesseract took into its big number's box ("AST" over "23 IU/L") is read too (2 more). On the 42 tuning scans, tokens
 read exactly as their text twins print them rose from 94.9 % to 95.6 % (numbers 88.2 %
 to 90.0 %), for about 0.1-0.2 s per page. Upscaling the whole page did the opposite
 (300 dpi: 93.4 % / 86.0 %), as did dropping the median filter (89.9 % / 81.1 %) or
@@ -118,6 +130,10 @@ _MICRO_LOOKALIKE = re.compile(r"\(?[puy](?:g|mol|mmol|L|l|IU|U|[Ee]q)\b\S*")
 REPAIRED_NUMBER_CONFIDENCE = 0.5
 DOUBTFUL_NUMBER_CONFIDENCE = 0.2
 _NUMBER = re.compile(r"[\d.,\-]*\d[\d.,\-]*")
+# "5,1": at 150-200 dpi a decimal point and a comma are a few pixels each, and tesseract
+# reads points as commas. A comma before one or two digits is a decimal separator either
+# way (a thousands comma has three), so it is written as a point: the number is the same.
+_POINT_READ_AS_COMMA = re.compile(r"\d{1,4},\d{1,2}")
 # A decimal point: ink only in this bottom share of the word's box, in a run of
 # columns no wider than _MAX_DOT_SHARE of its height.
 _DOT_ZONE = 0.3
@@ -144,7 +160,9 @@ _REREAD_RESERVE_SECONDS = 1.0
 # usual word heights squared of it in a piece; at most this many pieces per page,
 # their words kept from this confidence.
 _MISSED_INK_LEVEL = 170
-_MAX_MISSED_LINE = 1.6
+_MAX_MISSED_LINE = 3.5
+# A vertical stroke longer than this many usual word heights is a border or rule, not a letter.
+_MAX_STROKE_LINES = 4.0
 _MIN_MISSED_INK = 0.15
 MAX_MISSED_READS = 20
 MISSED_INK_CONFIDENCE = 0.7
@@ -266,8 +284,25 @@ def _reread_doubtful(
             out.append(raw)
             continue
         budget -= 1
-        out.extend(_reread(engine, pixels, raw, dpi))
+        out.extend(_doubted_if_changed(raw, _reread(engine, pixels, raw, dpi)))
     return out
+
+
+def _doubted_if_changed(raw: _RawWord, reread: list[_RawWord]) -> list[_RawWord]:
+    """``reread`` with a number marked doubtful when reading it again changed its digits.
+
+    Two readings of one number that disagree on a digit ("1518" then "1.18" for 1.13)
+    say the image is unclear; unless tesseract is sure of the second one
+    (:data:`REREAD_BELOW`), it gets at most :data:`DOUBTFUL_NUMBER_CONFIDENCE`. A
+    point or a sign found again ("77%" then "7.7%") is no disagreement.
+    """
+    if len(reread) != 1 or reread[0] is raw:
+        return reread
+    (again,) = reread
+    digits, again_digits = re.sub(r"\D", "", raw.text), re.sub(r"\D", "", again.text)
+    if not digits or not again_digits or digits == again_digits or again.confidence >= REREAD_BELOW:
+        return reread
+    return [replace(again, confidence=min(again.confidence, DOUBTFUL_NUMBER_CONFIDENCE))]
 
 
 def _reread(engine: _Tesseract, pixels: npt.NDArray[np.uint8], raw: _RawWord, dpi: int) -> list[_RawWord]:
@@ -352,6 +387,7 @@ def _read_missed_ink(
     for raw in words:
         left, top, right, bottom = _inked_rows(pixels, raw.box, bridge=2 * pad)
         ink[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad] = False
+    ink &= ~_long_strokes(ink, round(_MAX_STROKE_LINES * usual))
     found: list[_RawWord] = []
     reads = 0
     for top, bottom in _runs(ink.sum(axis=1) >= 1, min_length=max(3, round(0.4 * usual))):
@@ -371,11 +407,41 @@ def _read_missed_ink(
             reads += 1
             piece = _RawWord("?", 0.0, (left, top, right, bottom), line=-1 - reads)
             found.extend(
-                word
+                _ink_box(word, strip, top)
                 for word in _reread(engine, pixels, piece, dpi)
                 if word is not piece and word.confidence >= MISSED_INK_CONFIDENCE
             )
     return found
+
+
+def _ink_box(word: _RawWord, strip: npt.NDArray[np.bool_], top: int) -> _RawWord:
+    """``word`` with its box's top and bottom those of its ink in ``strip`` (rows from ``top``).
+
+    A line read alone comes back with boxes as tall as the crop, padding included; the
+    layout measures font sizes and line positions from them.
+    """
+    left, _, right, _ = word.box
+    rows = np.flatnonzero(strip[:, max(left, 0) : right].any(axis=1))
+    if rows.size == 0:
+        return word
+    return replace(word, box=(left, top + int(rows[0]), right, top + int(rows[-1]) + 1))
+
+
+def _long_strokes(ink: npt.NDArray[np.bool_], length: int) -> npt.NDArray[np.bool_]:
+    """The pixels of ``ink`` in vertical runs of at least ``length`` rows (box and card borders)."""
+    long = np.zeros_like(ink)
+    if length < 2:
+        return long
+    # Column-major, so each column's runs are contiguous: a run starts where ink follows blank.
+    edges = np.diff(np.pad(ink.T, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    columns, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)
+    chosen = ends - starts >= length
+    for column, start, end in zip(
+        columns[chosen].tolist(), starts[chosen].tolist(), ends[chosen].tolist(), strict=True
+    ):
+        long[start:end, column] = True
+    return long
 
 
 def _arrow(ink: npt.NDArray[np.bool_], usual: float) -> tuple[str, tuple[int, int, int, int]] | None:
@@ -839,8 +905,8 @@ def _checked_number(raw: _RawWord, points: Sequence[float]) -> tuple[str, float]
     """``raw``'s text and confidence, with the decimal points tesseract dropped put back.
 
     At 150 dpi tesseract drops small points ("4.9" -> "49", "3.5 - 5.0" -> "35-50").
-    A point the image shows between two characters that have none between them is
-    put there, and the word's confidence becomes at most :data:`REPAIRED_NUMBER_CONFIDENCE`;
+    A point the image shows between two characters' centres, digits with none between
+    them, is put there, and the word's confidence becomes at most :data:`REPAIRED_NUMBER_CONFIDENCE`;
     when a point cannot be placed, the text is kept and the confidence becomes at
     most :data:`DOUBTFUL_NUMBER_CONFIDENCE`.
     """
@@ -849,12 +915,15 @@ def _checked_number(raw: _RawWord, points: Sequence[float]) -> tuple[str, float]
         return text, raw.confidence
     if not raw.symbols:
         return text, min(raw.confidence, DOUBTFUL_NUMBER_CONFIDENCE)
-    # Indexes of the characters a point falls after (a point read as text lies inside its own box).
+    # Indexes of the characters a point falls after: between their centres, as at 150-200 dpi
+    # tesseract's character boxes often take the point in ("49" with the "4" box over it).
+    # A point read as text has its own box, so it falls next to itself, not between digits.
+    centres = [(left + right) / 2 for left, right in raw.symbols]
     after = {
         index
         for point in points
-        for index, ((_, right), (next_left, _)) in enumerate(itertools.pairwise(raw.symbols))
-        if right - 1 <= point <= next_left + 1
+        for index, (here, there) in enumerate(itertools.pairwise(centres))
+        if here < point < there
     }
     placed = [index for index in sorted(after) if text[index].isdigit() and text[index + 1].isdigit()]
     if len(placed) + text.count(".") + text.count(",") < len(points):
@@ -909,6 +978,8 @@ def _word(
     font_size: float | None = None,
 ) -> Word:
     text, confidence = _checked_number(raw, points)
+    if _POINT_READ_AS_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     if _MICRO_LOOKALIKE.fullmatch(text):
         confidence = min(confidence, MICRO_CONFIDENCE)
     return Word(

@@ -235,7 +235,8 @@ def estimate_skew(image: Image.Image) -> float:
     fine = [float(angle) for angle in np.arange(low, high + 1e-9, _FINE_STEP)]
     # To the search's own precision: the digits below it are float noise, and the rotation
     # (so OCR) would differ with them from one grid to the next.
-    return round(max(fine, key=sharpness), 2)
+    level: float = max(fine, key=sharpness)
+    return round(level, 2)
 
 
 def _rotate(

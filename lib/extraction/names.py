@@ -29,11 +29,12 @@ _PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "del", "della", "la"
 _NAME_CHARS = re.compile(r"[^\W\d_][\w'\u2019.\-]*")
 # Words of a report's headings and labels, never of a person's name: a value made of
 # them is a heading read as a name ("PATIENT INFORMATION", "ORDERING PHYSICIAN").
-_REPORT_WORDS = frozenset(
-    "information details demographics data ordering ordered physician provider doctor report results result"
-    " summary laboratory lab department clinic hospital specimen collected received reported"
-    " status final preliminary date time record number address phone insurance account visit".split()
-)
+_REPORT_WORDS = frozenset({
+    "information", "details", "demographics", "data", "ordering", "ordered", "physician", "provider",
+    "doctor", "report", "results", "result", "summary", "laboratory", "lab", "department", "clinic",
+    "hospital", "specimen", "collected", "received", "reported", "status", "final", "preliminary", "date",
+    "time", "record", "number", "address", "phone", "insurance", "account", "visit",
+})  # fmt: skip
 
 
 def _suffix(word: str) -> str | None:

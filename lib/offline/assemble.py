@@ -132,10 +132,15 @@ def _range_words_doubted(fact: LabFact, below: float) -> bool:
     bounds = fact.reading.reference_range
     if bounds is None:
         return False
+    # Only its numbers: a comparator or dash OCR is unsure of (">=" at 0.5, a card's middle
+    # dot read as "-") has no decimal point to lose.
     scores = [
         w.confidence
         for w in fact.source.words
-        if w.source is TextSource.OCR and w.confidence is not None and w.text in bounds.text
+        if w.source is TextSource.OCR
+        and w.confidence is not None
+        and w.text in bounds.text
+        and any(char.isdigit() for char in w.text)
     ]
     return bool(scores) and min(scores) < below
 

@@ -76,7 +76,13 @@ _OCR_TEST_FIXES = {
 def _ocr_test(reading: LabReading, words: Sequence[Word]) -> LabReading:
     if not any(word.source is TextSource.OCR for word in words):
         return reading
-    fixed = " ".join(_OCR_TEST_FIXES.get(word, word) for word in reading.test.split())
+    names = reading.test.split()
+    # A bar standing alone after a name is a capital I ("hs-Troponin I", "Factor I"): OCR
+    # reads the serif-less I as "|", and an analyte name has no bar of its own.
+    fixed = " ".join(
+        "I" if word == "|" and index > 0 else _OCR_TEST_FIXES.get(word, word)
+        for index, word in enumerate(names)
+    )
     return reading if fixed == reading.test else replace(reading, test=fixed)
 
 

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from lib.documents.ocr import (
+    DOUBTFUL_NUMBER_CONFIDENCE,
     _apostrophes_put_back,
     _arrow,
     _arrows_read_as_letters,
@@ -25,6 +26,7 @@ from lib.documents.ocr import (
     _RawWord,
     _read_missed_ink,
     _reread,
+    _reread_doubtful,
     _runs,
 )
 
@@ -92,6 +94,26 @@ def test_a_doubtful_word_read_again_is_replaced_only_when_tesseract_is_surer() -
     assert _reread(unsure, pixels, doubtful, 150) == [doubtful]  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("first", "again", "kept"),
+    [
+        ("1518", _RawWord("1.18", 0.84, (30, 20, 150, 100)), DOUBTFUL_NUMBER_CONFIDENCE),  # a digit changed
+        ("77%", _RawWord("7.7%", 0.85, (30, 20, 150, 100)), 0.85),  # only a point found again
+        ("1518", _RawWord("1.18", 0.95, (30, 20, 150, 100)), 0.95),  # sure of the second reading
+    ],
+)
+def test_a_number_whose_second_reading_changes_a_digit_is_doubtful(
+    first: str, again: _RawWord, kept: float
+) -> None:
+    pixels = np.full((60, 200), 255, dtype=np.uint8)
+    pixels[20:32, 50:90] = 0
+    doubtful = _RawWord(first, 0.56, (50, 20, 90, 32))
+
+    (reread,) = _reread_doubtful(_Engine([again]), pixels, [doubtful], 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert (reread.text, reread.confidence) == (again.text, kept)
+
+
 def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
     pixels = np.full((200, 400), 255, dtype=np.uint8)
     words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
@@ -126,6 +148,42 @@ def test_a_small_label_under_the_box_of_a_big_word_below_it_is_read_as_missed_in
     found = _read_missed_ink(engine, pixels, [*words, name], 150, time.monotonic() + 30)  # type: ignore[arg-type]
 
     assert [(word.text, word.box[1] >= 95, word.box[3] <= 115) for word in found] == [("Member", True, True)]
+
+
+def test_a_big_number_inside_a_bordered_card_is_read_with_its_inks_box() -> None:
+    # Result cards: a value printed three lines high, framed by the card's border; the
+    # border's sides join every row of the card into one strip far taller than a line.
+    pixels = np.full((300, 500), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[80:280, 100:102] = 0  # the card's left and right sides
+    pixels[80:280, 400:402] = 0
+    pixels[150:190, 150:230] = 0  # "74", about three word heights tall
+
+    engine = _Engine([_RawWord("74", 0.93, (12, 0, 160, 100))])
+    found = _read_missed_ink(engine, pixels, words, 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert len(engine.reads) == 1
+    assert [(word.text, word.box[1], word.box[3]) for word in found] == [("74", 150, 190)]
+
+
+def test_a_caption_inside_a_big_numbers_box_is_read_as_missed_ink() -> None:
+    # Tesseract's box for a card's "23" took in the small caption "AST" above it.
+    pixels = np.full((300, 500), 255, dtype=np.uint8)
+    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
+    for raw in words:
+        left, top, right, bottom = raw.box
+        pixels[top:bottom, left:right] = 0
+    pixels[102:112, 100:130] = 0  # the caption
+    pixels[120:160, 100:180] = 0  # the number, under a blank gap
+    number = _RawWord("23", 0.92, (100, 100, 180, 160))
+
+    engine = _Engine([_RawWord("AST", 0.9, (12, 12, 100, 40))])
+    found = _read_missed_ink(engine, pixels, [*words, number], 150, time.monotonic() + 30)  # type: ignore[arg-type]
+
+    assert [(word.text, word.box[1], word.box[3]) for word in found] == [("AST", 102, 112)]
 
 
 def _glyph(name: str) -> np.ndarray:

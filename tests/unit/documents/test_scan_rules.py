@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from fpdf import FPDF
+from PIL import Image
 
 from lib.documents import Rule, read_document
 from lib.documents.ocr import (
@@ -19,8 +20,10 @@ from lib.documents.ocr import (
     _checked_number,
     _decimal_points,
     _RawWord,
+    _word,
 )
 from lib.documents.pdf import grids_from_rules
+from lib.documents.raster import Raster
 from lib.documents.rules import erase_rules, find_rules
 from tests.unit.documents.test_ocr import _image_pdf, _scan_image
 
@@ -139,8 +142,27 @@ def test_a_decimal_point_tesseract_dropped_is_put_back_and_the_number_marked_uns
     assert _checked_number(unplaced, points) == ("49", DOUBTFUL_NUMBER_CONFIDENCE)
 
 
+def test_a_dropped_point_inside_a_digits_box_is_put_back_between_the_digits() -> None:
+    # At 150-200 dpi tesseract's box for the "4" of "4.9" often takes the point in.
+    raw = _RawWord("49", 0.95, (10, 5, 34, 25), symbols=((10, 23), (26, 34)))
+
+    points = _decimal_points(_digits_image(dot=True), raw)
+
+    assert _checked_number(raw, points) == ("4.9", REPAIRED_NUMBER_CONFIDENCE)
+
+
 @pytest.mark.parametrize("text", ["49", "4.9"])
 def test_a_number_whose_image_shows_no_missing_point_is_left_alone(text: str) -> None:
     raw = _RawWord(text, 0.95, (10, 5, 34, 25), symbols=((10, 18), (26, 34)))
 
     assert _checked_number(raw, _decimal_points(_digits_image(dot=False, foot=True), raw)) == (text, 0.95)
+
+
+@pytest.mark.parametrize(("read", "written"), [("5,1", "5.1"), ("12,75", "12.75"), ("1,234", "1,234")])
+def test_a_decimal_comma_ocr_read_is_written_as_a_point_and_a_thousands_comma_kept(
+    read: str, written: str
+) -> None:
+    raster = Raster(Image.new("L", (100, 40), 255), scale=150 / 72, origin=(0.0, 0.0), scanned=True)
+    word = _word(_RawWord(read, 0.9, (10, 5, 34, 25)), raster, page_number=1)
+
+    assert (word.text, word.confidence) == (written, 0.9)

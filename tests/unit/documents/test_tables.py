@@ -63,6 +63,30 @@ def test_an_unruled_table_is_found_from_aligned_words() -> None:
     assert texts(page)[-1] == "Repeat in three months."
 
 
+def test_bold_headings_over_two_result_rows_are_a_table_not_labels_over_values() -> None:
+    # Headings over one row would read as labels over their values; the second row has
+    # no labels over it, so the band is a table.
+    def draw(pdf: FPDF) -> None:
+        for x, heading in ((40, "Component"), (200, "Result"), (280, "Ref. Range"), (380, "Units")):
+            text_at(pdf, x, 70, heading, style="B")
+        columns_at(
+            pdf,
+            [40, 200, 280, 380],
+            86,
+            [
+                ["Thyroid Stimulating Hormone", "1.30", "0.45-4.50", "mIU/L"],
+                ["Free T4", "1.52", "0.82-1.77", "ng/dL"],
+            ],
+        )
+
+    (table,) = read_page(draw).tables
+    assert rows_of(table) == [
+        ["Component", "Result", "Ref. Range", "Units"],
+        ["Thyroid Stimulating Hormone", "1.30", "0.45-4.50", "mIU/L"],
+        ["Free T4", "1.52", "0.82-1.77", "ng/dL"],
+    ]
+
+
 def test_a_header_row_is_found_from_numbers_below_it_when_no_word_names_a_column() -> None:
     def draw(pdf: FPDF) -> None:
         columns_at(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lib.documents import TextSource
+from dataclasses import replace
+
+from lib.documents import Document, Table, TextSource, Word
 from lib.domain.report_schema import LabFlag
 from lib.offline import parse_document
 from lib.offline.facts import Findings
@@ -164,6 +166,47 @@ def test_a_misread_ocr_value_is_left_out_with_a_warning() -> None:
     assert [(w.code, w.path) for w in report.warnings] == [("unreadable_lab_values", None)]
 
 
+def _unsure(doc: Document, text: str, confidence: float) -> Document:
+    """``doc`` with every word reading ``text`` at ``confidence``, as OCR gives punctuation."""
+
+    def word(w: Word) -> Word:
+        return replace(w, confidence=confidence) if w.text == text else w
+
+    def cells(t: Table) -> Table:
+        rows = tuple(tuple(replace(c, words=tuple(map(word, c.words))) for c in row) for row in t.rows)
+        return replace(t, rows=rows)
+
+    return replace(
+        doc,
+        pages=tuple(
+            replace(p, words=tuple(map(word, p.words)), tables=tuple(map(cells, p.tables))) for p in doc.pages
+        ),
+    )
+
+
+def test_a_whole_ocr_value_beside_an_unsure_comparator_is_kept() -> None:
+    rows = [["Test", "Result", "Units", "Range"], ["eGFR", "80", "mL/min", ">= 60"]]
+    report = parse_document(
+        _unsure(document(page(table(rows), source=TextSource.OCR, confidence=0.95)), ">=", 0.55)
+    )
+
+    # The comparator has no decimal point to lose: the value is as sure as its own word.
+    assert [(r.test, r.value) for r in report.lab_results] == [("eGFR", "80")]
+
+    doubted = _unsure(
+        document(
+            page(
+                table([rows[0], ["Potassium", "41", "mmol/L", "35-51"]]),
+                source=TextSource.OCR,
+                confidence=0.95,
+            )
+        ),
+        "35-51",
+        0.55,
+    )
+    assert parse_document(doubted).lab_results == []  # its range lost its points too: so may it
+
+
 def test_a_low_confidence_ocr_unit_is_kept_with_a_warning() -> None:
     report = parse_document(
         document(
@@ -298,6 +341,18 @@ def test_an_ocr_percent_after_a_value_with_another_unit_is_its_star_flag() -> No
         ("WBC Count", "2.4", "K/uL", "4.0-11.0", LabFlag.ABNORMAL),
         ("Neutrophils", "55.3", "%", "40.0-75.0", None),
     ]
+
+
+def test_an_ocr_bar_after_a_test_name_is_a_capital_i() -> None:
+    rows = labs(
+        page(
+            table([["Test", "Result", "Units", "Range"], ["hs-Troponin |", "58", "ng/L", "<34"]]),
+            source=TextSource.OCR,
+            confidence=0.95,
+        )
+    )
+
+    assert [test for test, *_ in rows] == ["hs-Troponin I"]
 
 
 def test_a_headerless_part_with_no_flag_column_keeps_the_other_headings() -> None:
