@@ -90,9 +90,11 @@ def _read_table(table: Table, columns: tuple[MedColumn, ...] | None, into: Findi
         )
 
 
-_UNIT_ALONE = re.compile(r"(?i)^(?:mg|mcg|µg|ug|g|ml|units?|iu|meq|mmol)$")
+_UNIT_ALONE = re.compile(
+    r"(?i)^(?:mg|mcg|µg|ug|g|ml|units?|iu|meq|mmol)(?:/(?:actuation|act|ml|dose|spray|puff|tab|kg|hr?))?$"
+)
 _BARE_NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d+)?)(?!\s*(?:[.\d]|mg|mcg|µg|ug|g\b|ml|units?|iu|meq|mmol|%))", re.I
+    r"(?<![\w.])(\d+(?:\.\d+)?)(?![.\d]|\s*(?:mg|mcg|µg|ug|g\b|ml|units?|iu|meq|mmol|%))", re.I
 )
 
 
@@ -148,9 +150,15 @@ def _split_list(text: str) -> list[str]:
 
 
 def _whole_entry(text: str) -> bool:
-    """A line that is a medication with its dose by itself, starting with the drug's capital."""
+    """A line that is a medication by itself: the drug's capital, then its dose or how often.
+
+    Either says the line is an entry of its own, not the wrapped end of the one above
+    (which starts lower-case, or with the dose's number: "Clopidogrel 75" / "mg daily").
+    """
     entry = parse_sig(text)
-    return text[:1].isupper() and entry is not None and entry.dose is not None
+    return (
+        text[:1].isupper() and entry is not None and (entry.dose is not None or entry.frequency is not None)
+    )
 
 
 def _items(pieces: Sequence[Piece]) -> list[tuple[str, Piece]]:

@@ -61,6 +61,20 @@ def test_a_line_of_directions_belongs_to_the_drug_line_above_it() -> None:
     ]
 
 
+def test_a_unit_ocr_set_apart_goes_back_and_the_next_entry_stays_its_own() -> None:
+    rows = meds(
+        heading("Your medications"),
+        "* Albuterol HFA 90 2 puffs inhaled q4h PRN wheeze",
+        "mcg/actuation",
+        "Acetaminophen 650mg oral q6h PRN pain",
+    )
+
+    assert rows == [
+        ("Albuterol HFA", "90 mcg/actuation", "inhaled", "every 4 hours as needed"),
+        ("Acetaminophen", "650 mg", "oral", "every 6 hours as needed"),
+    ]
+
+
 def test_an_inline_list_splits_at_semicolons() -> None:
     rows = meds("Medications: Lisinopril 10 mg daily; Atorvastatin 40 mg QHS")
 
