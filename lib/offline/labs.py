@@ -70,19 +70,27 @@ _OCR_TEST_FIXES = {
     "p02": "pO2",
     "HbAlc": "HbA1c",
     "HBAlC": "HBA1C",
+    "Alc": "A1c",
+    "AlC": "A1C",
 }
+# A capital read as its lower-case twin at the start of a word of capitals ("wBC", "cRP"); not
+# u, v or s, which names print in lower case ("uACR", "vWF", "sTfR").
+_LOWER_TWIN = re.compile(r"^[cow](?=[A-Z0-9]{2,}$)")
+
+
+def _ocr_word(word: str, index: int) -> str:
+    # A bar standing alone after a name is a capital I ("hs-Troponin I", "Factor I"): OCR
+    # reads the serif-less I as "|", and an analyte name has no bar of its own.
+    if word == "|" and index > 0:
+        return "I"
+    fixed = _OCR_TEST_FIXES.get(word, word)
+    return _LOWER_TWIN.sub(lambda match: match[0].upper(), fixed)
 
 
 def _ocr_test(reading: LabReading, words: Sequence[Word]) -> LabReading:
     if not any(word.source is TextSource.OCR for word in words):
         return reading
-    names = reading.test.split()
-    # A bar standing alone after a name is a capital I ("hs-Troponin I", "Factor I"): OCR
-    # reads the serif-less I as "|", and an analyte name has no bar of its own.
-    fixed = " ".join(
-        "I" if word == "|" and index > 0 else _OCR_TEST_FIXES.get(word, word)
-        for index, word in enumerate(names)
-    )
+    fixed = " ".join(_ocr_word(word, index) for index, word in enumerate(reading.test.split()))
     return reading if fixed == reading.test else replace(reading, test=fixed)
 
 

@@ -377,3 +377,17 @@ def test_a_headerless_part_with_no_flag_column_keeps_the_other_headings() -> Non
         ("CRP", "2.5", "mg/L", "<5.0", None),
         ("Troponin I", "24", "ng/L", None, None),  # a bare number is no range
     ]
+
+
+def test_ocr_misreads_of_common_test_names_are_put_right_only_on_scans() -> None:
+    rows = [
+        ["Test", "Result", "Units", "Range"],
+        ["wBC", "11.8", "x10E3/uL", "3.4-10.8"],
+        ["Hemoglobin Alc", "6.1", "%", "4.8-5.6"],
+        ["uACR", "12", "mg/g", "<30"],
+    ]
+    scanned = labs(page(table(rows), source=TextSource.OCR, confidence=0.95))
+    printed = labs(page(table(rows)))
+
+    assert [test for test, *_ in scanned] == ["WBC", "Hemoglobin A1c", "uACR"]
+    assert [test for test, *_ in printed] == ["wBC", "Hemoglobin Alc", "uACR"]  # a text layer is as printed
