@@ -502,6 +502,41 @@ def _card_row(label: Piece, value: Piece, note: Piece) -> list[LabFact]:
     return facts
 
 
+_ENDS_WITH_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?$")
+_STARTS_WITH_VALUE = re.compile(r"^(?:<=|>=|[<>≤≥])?\d+(?:\.\d+)?\s?(?P<unit>[^\s,;()]+)")
+# Lines of running text (result lines and cards are shorter): at least this many words.
+_PROSE_LINE_WORDS = 5
+
+
+def _parted(upper: str, lower: str) -> bool:
+    """Whether a line break parts a result written in running text: name | value, or value | unit."""
+    if len(upper.split()) < _PROSE_LINE_WORDS or len(lower.split()) < _PROSE_LINE_WORDS:
+        return False
+    first = lower.split(maxsplit=1)[0].rstrip(".,;:)")
+    if _ENDS_WITH_NUMBER.search(upper) and looks_like_unit(first):
+        return True
+    value = _STARTS_WITH_VALUE.match(lower)
+    return value is not None and looks_like_unit(value["unit"].rstrip(".")) and upper[-1:] not in ".;:!?"
+
+
+def _rejoin_wrapped_results(pieces: Sequence[Piece]) -> list[Piece]:
+    """Lines of running text rejoined where the wrap parts a result ("... TSH" / "2.4 mIU/L. ...").
+
+    Running text wraps wherever the line is full; a result broken over two lines
+    is no result on either.
+    """
+    joined: list[Piece] = []
+    for piece in pieces:
+        last = joined[-1] if joined else None
+        if last is not None and last.page == piece.page and _parted(last.text.strip(), piece.text.strip()):
+            joined[-1] = Piece(
+                f"{last.text.strip()} {piece.text.strip()}", last.page, (*last.words, *piece.words)
+            )
+            continue
+        joined.append(piece)
+    return joined
+
+
 def _read_pieces(section: Section, into: Findings) -> None:
     in_lab_section = section.kind is SectionKind.LABS
     pieces = list(section.pieces)
@@ -511,6 +546,7 @@ def _read_pieces(section: Section, into: Findings) -> None:
         if card is not None:
             into.labs.append(card)
             pieces = pieces[2:]
+    pieces = _rejoin_wrapped_results(pieces)
     panel: str | None = None
     used: set[int] = set()
     for index, piece in enumerate(pieces):

@@ -287,6 +287,25 @@ def test_sentences_under_a_labs_heading_are_read_as_sentences_not_as_result_line
     ]
 
 
+def test_a_result_parted_by_the_wrap_of_running_text_is_read_whole() -> None:
+    rows = labs(
+        page(
+            heading("Data Reviewed"),
+            "NT-proBNP 1240 pg/mL (H). Creatinine 1.1 mg/dL. TSH",
+            "2.4 mIU/L. Echo shows a normal ejection fraction today.",
+            "On the morning of admission her sodium was 129",
+            "mmol/L, since corrected with fluids over two days.",
+        )
+    )
+
+    assert [(test, value, unit) for test, value, unit, *_ in rows] == [
+        ("NT-proBNP", "1240", "pg/mL"),
+        ("Creatinine", "1.1", "mg/dL"),
+        ("TSH", "2.4", "mIU/L"),
+        ("sodium", "129", "mmol/L"),
+    ]
+
+
 def test_doses_and_vitals_in_sentences_are_not_results() -> None:
     rows = labs(
         page(
