@@ -122,6 +122,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=1, help="parses at a time (default 1; more only for --parser gemini)"
     )
+    parser.add_argument(
+        "--note",
+        action="append",
+        default=[],
+        help="a line for the report's header (say what the held-out columns have seen before); repeatable",
+    )
     args = parser.parse_args(argv)
     if args.write and args.tuning_only:
         parser.error("--write reports the held-out columns; it cannot be combined with --tuning-only")
@@ -148,7 +154,7 @@ def _info(
         held_out_family=manifest["held_out_family"],
         held_out_generator=manifest["held_out_generator"],
         timing=_timing(results, baseline_mb),
-        notes=tuple(manifest["notes"]),
+        notes=(*manifest["notes"], *args.note),
     )
 
 
