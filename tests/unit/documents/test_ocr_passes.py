@@ -114,12 +114,18 @@ def test_a_number_whose_second_reading_changes_a_digit_is_doubtful(
     assert (reread.text, reread.confidence) == (again.text, kept)
 
 
-def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
-    pixels = np.full((200, 400), 255, dtype=np.uint8)
+def _line_of_words(height: int, width: int) -> tuple[np.ndarray, list[_RawWord]]:
+    """A white page ``height`` x ``width`` with a line of ten read words at its top, as ink."""
+    pixels = np.full((height, width), 255, dtype=np.uint8)
     words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
     for raw in words:
         left, top, right, bottom = raw.box
         pixels[top:bottom, left:right] = 0
+    return pixels, words
+
+
+def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
+    pixels, words = _line_of_words(200, 400)
     pixels[100:114, 200:260] = 0  # a word tesseract's layout analysis passed over
 
     engine = _Engine([_RawWord("S26-29431", 0.9, (12, 12, 200, 60))])
@@ -135,11 +141,7 @@ def test_ink_no_word_covers_is_read_and_kept_when_confident() -> None:
 
 
 def test_a_small_label_under_the_box_of_a_big_word_below_it_is_read_as_missed_ink() -> None:
-    pixels = np.full((200, 400), 255, dtype=np.uint8)
-    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
-    for raw in words:
-        left, top, right, bottom = raw.box
-        pixels[top:bottom, left:right] = 0
+    pixels, words = _line_of_words(200, 400)
     pixels[100:110, 200:250] = 120  # a small grey label...
     pixels[120:140, 200:330] = 0  # ...over a big word, whose box tesseract drew from the label's middle
     name = _RawWord("Okonkwo-Vale,", 0.92, (200, 105, 330, 146))
@@ -153,11 +155,7 @@ def test_a_small_label_under_the_box_of_a_big_word_below_it_is_read_as_missed_in
 def test_a_big_number_inside_a_bordered_card_is_read_with_its_inks_box() -> None:
     # Result cards: a value printed three lines high, framed by the card's border; the
     # border's sides join every row of the card into one strip far taller than a line.
-    pixels = np.full((300, 500), 255, dtype=np.uint8)
-    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
-    for raw in words:
-        left, top, right, bottom = raw.box
-        pixels[top:bottom, left:right] = 0
+    pixels, words = _line_of_words(300, 500)
     pixels[80:280, 100:102] = 0  # the card's left and right sides
     pixels[80:280, 400:402] = 0
     pixels[150:190, 150:230] = 0  # "74", about three word heights tall
@@ -171,11 +169,7 @@ def test_a_big_number_inside_a_bordered_card_is_read_with_its_inks_box() -> None
 
 def test_a_caption_inside_a_big_numbers_box_is_read_as_missed_ink() -> None:
     # Tesseract's box for a card's "23" took in the small caption "AST" above it.
-    pixels = np.full((300, 500), 255, dtype=np.uint8)
-    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
-    for raw in words:
-        left, top, right, bottom = raw.box
-        pixels[top:bottom, left:right] = 0
+    pixels, words = _line_of_words(300, 500)
     pixels[102:112, 100:130] = 0  # the caption
     pixels[120:160, 100:180] = 0  # the number, under a blank gap
     number = _RawWord("23", 0.92, (100, 100, 180, 160))
@@ -295,11 +289,7 @@ def test_an_apostrophe_the_image_shows_is_put_back_only_when_the_enlarged_readin
 
 
 def test_a_words_box_is_narrowed_to_its_own_ink_not_a_label_above_it_nor_its_dots() -> None:
-    pixels = np.full((200, 400), 255, dtype=np.uint8)
-    words = [_RawWord(f"w{index}", 0.95, (10 + 30 * index, 20, 35 + 30 * index, 34)) for index in range(10)]
-    for raw in words:
-        left, top, right, bottom = raw.box
-        pixels[top:bottom, left:right] = 0
+    pixels, words = _line_of_words(200, 400)
     pixels[100:110, 200:250] = 120  # a small grey label over a big word
     pixels[120:140, 200:330] = 0
     name = _RawWord("Okonkwo-Vale,", 0.92, (200, 105, 330, 146))
