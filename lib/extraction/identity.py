@@ -22,6 +22,7 @@ from enum import Enum
 from functools import lru_cache
 
 from lib.domain.report_schema import Sex
+from lib.extraction.dates import parse_date
 
 __all__ = [
     "Age",
@@ -322,13 +323,15 @@ _MRN_SHAPE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-./]{2,18})[A-Za-z0-9]")
 def is_mrn_shape(text: str) -> bool:
     """Whether ``text`` looks like a record number: 4 to 20 letters, digits, hyphens, dots, slashes, with a digit.
 
-    A date ("02/07/2026", "07.02.2026") is not a record number.
+    A date ("02/07/2026", "07.02.2026") is not a record number; a number in a date's
+    shape that is no date ("77-20-19") is one.
     """
     if not _MRN_SHAPE.fullmatch(text) or not any(char.isdigit() for char in text):
         return False
     if re.search(r"[-./]{2}", text):
         return False
-    return not re.fullmatch(r"\d{1,2}([./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./-])\d{1,2}\2\d{1,2}", text)
+    dated = re.fullmatch(r"\d{1,2}([./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./-])\d{1,2}\2\d{1,2}", text)
+    return dated is None or parse_date(text) is None  # "77-20-19" has a date's shape but is none
 
 
 def clean_mrn(value: str) -> str | None:

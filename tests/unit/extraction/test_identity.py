@@ -150,7 +150,17 @@ def test_clean_mrn(value: str, mrn: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "ok"), [("1234", True), ("A1-B2", True), ("-1234", False), ("12--34", False), ("12 34", False)]
+    ("text", "ok"),
+    [
+        ("1234", True),
+        ("A1-B2", True),
+        ("-1234", False),
+        ("12--34", False),
+        ("12 34", False),
+        ("02/07/2026", False),
+        ("12-05-19", False),
+        ("77-20-19", True),
+    ],
 )
 def test_mrn_shape(text: str, ok: bool) -> None:
     assert is_mrn_shape(text) is ok
