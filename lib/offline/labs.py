@@ -15,7 +15,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from lib.checks.lab_knowledge import identify_test
 from lib.documents import Cell, Page, Table, TextSource, Word
+from lib.documents.rows import group_rows
+from lib.documents.tables import cell_of
 from lib.domain.report_schema import LabFlag
 from lib.extraction.lab_values import flag_from_range, looks_like_unit, parse_flag, parse_range, parse_value
 from lib.extraction.labs import (
@@ -392,13 +395,69 @@ def _ocr_arrow(reading: LabReading, cell: Cell | None) -> LabReading:
 def _read_table(
     table: Table, columns: tuple[LabColumn, ...], panel: str | None, into: Findings
 ) -> str | None:
-    for row in table.body:
+    for cells in table.body:
+        row, above, below = _panel_lines(cells, columns)
+        panel = above or panel
         fact = _fact_from_row(row, columns, table.page, panel)
         if isinstance(fact, PanelHeading):
             panel = fact.text
         elif fact is not None:
             into.labs.append(fact)
+        panel = below or panel
     return panel
+
+
+# A panel's name: words from a capital, no digits, two words or more ("Lipid Panel"); one word
+# under a test ("Serum") is more likely the rest of its name.
+_PANEL_SHAPE = re.compile(r"[A-Z][A-Za-z/&,()'-]*(?:\s+[A-Za-z/&,()'-]+)+")
+
+
+def _panel_lines(
+    row: Sequence[Cell], columns: Sequence[LabColumn]
+) -> tuple[Sequence[Cell], str | None, str | None]:
+    """``row`` with a panel's name taken out of its test cell, and that name (above or below the test).
+
+    A table drawn without rules gives a panel's sub-heading row no cells of its own,
+    so it joins the test name of the row beside it as if wrapped: "CBC With
+    Differential" above "WBC", "Lipid Panel" below "Platelets". A line of the test
+    cell above the row's value is a heading; a line below it is one when it reads as a
+    panel's name (:data:`_PANEL_SHAPE`) and the test without it is a test we know and
+    with it is none.
+    """
+    if LabColumn.TEST not in columns or LabColumn.RESULT not in columns:
+        return row, None, None
+    test_index, value_index = columns.index(LabColumn.TEST), columns.index(LabColumn.RESULT)
+    if max(test_index, value_index) >= len(row) or not row[value_index].words:
+        return row, None, None
+    lines = [line.words for line in group_rows(row[test_index].words)]
+    if len(lines) < 2:
+        return row, None, None
+    value_top = min(word.bbox.top for word in row[value_index].words)
+    value_bottom = max(word.bbox.bottom for word in row[value_index].words)
+    above = [words for words in lines if max(word.bbox.bottom for word in words) <= value_top]
+    below = [words for words in lines if min(word.bbox.top for word in words) >= value_bottom]
+    own = [words for words in lines if words not in above and words not in below]
+    if not own:
+        return row, None, None
+    name = " ".join(word.text for words in own for word in words)
+    whole = " ".join(word.text for words in own + below for word in words)
+    after = " ".join(word.text for words in below for word in words)
+    heading_below = None
+    if (
+        below
+        and _PANEL_SHAPE.fullmatch(after)
+        and identify_test(name, None) is not None
+        and identify_test(whole, None) is None
+    ):
+        heading_below, kept = after, own
+    else:
+        kept = own + below
+    if not above and heading_below is None:
+        return row, None, None
+    fixed = list(row)
+    fixed[test_index] = cell_of([word for words in kept for word in words])
+    heading_above = " ".join(word.text for words in above for word in words) or None
+    return fixed, heading_above, heading_below
 
 
 def _line_fact(piece: Piece, panel: str | None, in_lab_section: bool) -> LabFact | PanelHeading | None:

@@ -10,6 +10,7 @@ from lib.offline import parse_document
 from lib.offline.facts import Findings
 from lib.offline.labs import read_labs
 from lib.offline.reading import sections
+from tests.unit.documents.pdfs import columns_at, read
 from tests.unit.offline.builders import document, heading, page, table
 
 
@@ -410,3 +411,25 @@ def test_ocr_misreads_of_common_test_names_are_put_right_only_on_scans() -> None
 
     assert [test for test, *_ in scanned] == ["WBC", "Hemoglobin A1c", "uACR"]
     assert [test for test, *_ in printed] == ["wBC", "Hemoglobin Alc", "uACR"]  # a text layer is as printed
+
+
+def test_a_panel_name_an_unruled_table_gave_no_row_of_its_own_is_not_part_of_a_test_name() -> None:
+    rows = [
+        ["Test", "Result", "Flag", "Units", "Reference"],
+        ["Complete Blood Count", "", "", "", ""],
+        ["WBC", "11.8", "High", "x10E3/uL", "3.4-10.8"],
+        ["Platelets", "142", "Low", "x10E3/uL", "150-450"],
+        ["Lipid Panel", "", "", "", ""],
+        ["Triglycerides", "160", "High", "mg/dL", "0-149"],
+        ["Vitamin D, 25-", "43", "", "ng/mL", "30-100"],
+        ["Hydroxy", "", "", "", ""],
+    ]
+    document = read(lambda pdf: columns_at(pdf, [40, 200, 260, 310, 380], 60, rows, pitch=14))
+    report = parse_document(document)
+
+    assert [result.test for result in report.lab_results] == [
+        "WBC",
+        "Platelets",
+        "Triglycerides",
+        "Vitamin D, 25- Hydroxy",  # a name wrapped onto the next line stays whole
+    ]
