@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from lib.documents import TextSource
 from lib.extraction.assertion import Assertion
 from lib.extraction.diagnoses import DiagnosisSection, extract_code, read_diagnosis, split_items
 from lib.offline.facts import DiagnosisFact, FindingFact, Findings, Source
@@ -110,9 +111,21 @@ def _cut_plan(text: str) -> tuple[str, str, str]:
     return text[: match.start()], match[0], text[match.end() :]
 
 
+# A bracketed ICD-10 code whose "I" OCR read as "l" or "|" ("(l50.30)" for I50.30). Not a
+# "1": "(174.9)" may be an ICD-9 code, and read as I74.9 it would be another condition.
+_OCR_CODE = re.compile(r"(?<=[(\[])[l|](?P<rest>\d[0-9A-Z]?(?:\.[0-9A-Z]{1,4})?)(?=[)\]])")
+
+
+def _ocr_code(text: str, piece: Piece) -> str:
+    if not any(word.source is TextSource.OCR for word in piece.words):
+        return text
+    return _OCR_CODE.sub(lambda match: "I" + match["rest"], text)
+
+
 def _diagnosis(text: str, section: Section, piece: Piece) -> DiagnosisFact | None:
     if _PLAN.match(text):
         return None
+    text = _ocr_code(text, piece)
     text = _PLAN_TAIL.sub("", text).strip()
     head, separator, tail = _cut_plan(text)
     text = head if separator and _TREATMENT.search(tail) else text

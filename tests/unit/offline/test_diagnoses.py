@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lib.adapters.local_parser import LocalReportParser
+from lib.documents import TextSource
 from lib.domain.parsing import ParseRequest
 from lib.domain.report_schema import Assertion as Reported
 from lib.extraction.assertion import Assertion
@@ -143,3 +144,17 @@ def test_negated_and_family_mentions_are_kept_with_their_assertion_but_never_as_
     assert by_text["type 2 diabetes mellitus"] is Reported.PRESENT
     assert Reported.NEGATED in by_text.values() and Reported.FAMILY in by_text.values()
     assert [finding.assertion for finding in report.findings] == [Reported.NEGATED, Reported.PRESENT]
+
+
+def test_an_ocr_l_or_bar_for_the_i_of_a_bracketed_code_is_put_back_but_never_a_digit() -> None:
+    lines = (
+        heading("Assessment"),
+        "1. Heart failure with preserved ejection fraction (l50.30)",
+        "2. Persistent atrial fibrillation (|48.19)",
+        "3. Malignant neoplasm of breast (174.9)",
+    )
+    scanned = Findings()
+    read_diagnoses(sections(document(page(*lines, source=TextSource.OCR, confidence=0.9))), scanned)
+
+    assert [d.item.code for d in read(*lines).diagnoses] == [None, None, None]  # a text layer is as printed
+    assert [d.item.code for d in scanned.diagnoses] == ["I50.30", "I48.19", None]
