@@ -65,9 +65,26 @@ def _inline_list(item: str) -> list[str]:
     return [item]
 
 
+# How a line that runs on into the next one ends: a comma, a dash, a joining word.
+_RUNS_ON = re.compile(
+    r"(?i)(?:[,\-\u2013/(]|\b(?:and|or|of|with|without|due to|secondary to|to|in|on|the|a|an))$"
+)
+
+
+def _whole_item(text: str) -> bool:
+    """A line that is a list item by itself on a scan, where OCR loses list markers.
+
+    It starts with a capital and does not run on (:data:`_RUNS_ON`); a line after it
+    that does the same is an item of its own, not the wrap of this one.
+    """
+    stripped = text.strip()
+    return stripped[:1].isupper() and not _RUNS_ON.search(stripped)
+
+
 def _items(section: Section) -> list[tuple[str, Piece]]:
     pieces = [piece for piece in section.pieces if piece.text.strip() and not is_marker_only(piece.text)]
-    texts = split_items([piece.text for piece in pieces])
+    scanned = any(word.source is TextSource.OCR for piece in pieces for word in piece.words)
+    texts = split_items([piece.text for piece in pieces], whole=_whole_item if scanned else None)
     items: list[tuple[str, Piece]] = []
     cursor = 0
     for text in texts:

@@ -158,3 +158,23 @@ def test_an_ocr_l_or_bar_for_the_i_of_a_bracketed_code_is_put_back_but_never_a_d
 
     assert [d.item.code for d in read(*lines).diagnoses] == [None, None, None]  # a text layer is as printed
     assert [d.item.code for d in scanned.diagnoses] == ["I50.30", "I48.19", None]
+
+
+def test_on_a_scan_a_list_item_whose_marker_ocr_lost_is_still_an_item_of_its_own() -> None:
+    lines = (
+        heading("Today's Diagnoses"),
+        "Essential hypertension",
+        "Type 2 diabetes mellitus without complication",
+        "* Mixed hyperlipidemia",
+        "* Chronic kidney disease, stage 3a,",
+        "Due to hypertension",
+    )
+    scanned = Findings()
+    read_diagnoses(sections(document(page(*lines, source=TextSource.OCR, confidence=0.9))), scanned)
+
+    assert [d.item.description for d in scanned.diagnoses] == [
+        "Essential hypertension",
+        "Type 2 diabetes mellitus without complication",
+        "Mixed hyperlipidemia",
+        "Chronic kidney disease, stage 3a, Due to hypertension",  # a line that runs on is wrapped
+    ]
