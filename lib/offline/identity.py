@@ -101,6 +101,17 @@ def _source(pair: Labelled, value: str) -> Source:
     return Source.of(pair.page, words, value)
 
 
+# An OCR'd record number or birth date with a character read less surely than this is not
+# returned: one digit misread is another patient's.
+MIN_IDENTITY_CONFIDENCE = 0.4
+_FIELD_NAMES = {"mrn": "record number", "date_of_birth": "date of birth"}
+
+
+def _doubted(source: Source) -> bool:
+    confidence = source.min_confidence
+    return confidence is not None and confidence < MIN_IDENTITY_CONFIDENCE
+
+
 def _name_in_parts(pairs: Sequence[Labelled]) -> TextFact | None:
     """The name from a surname and a first name printed under labels of their own."""
     family = next((pair for _, pair in _candidates(pairs, IdentityField.FAMILY_NAME) if pair.value), None)
@@ -129,9 +140,12 @@ def read_identity(pairs: Sequence[Labelled], into: Findings) -> None:
             break
     if into.name is None:
         into.name = _name_in_parts(pairs)
+    doubted: set[str] = set()
     for _, pair in _candidates(pairs, IdentityField.MRN):
         mrn = clean_mrn(pair.value)
-        if mrn:
+        if mrn and _doubted(_source(pair, mrn)):
+            doubted.add("mrn")
+        elif mrn:
             into.mrn = TextFact(mrn, _source(pair, mrn), pair.label)
             break
     for _, pair in _candidates(pairs, IdentityField.SEX):
@@ -145,6 +159,9 @@ def read_identity(pairs: Sequence[Labelled], into: Findings) -> None:
         if found is None:
             continue
         fact = DateFact(found, _source(pair, found.text), pair.label)
+        if _doubted(fact.source):
+            doubted.add("date_of_birth")
+            continue
         into.date_of_birth = fact
         if found.ambiguous:
             into.warnings.append(
@@ -155,3 +172,12 @@ def read_identity(pairs: Sequence[Labelled], into: Findings) -> None:
                 )
             )
         break
+    found_fields = {"mrn": into.mrn, "date_of_birth": into.date_of_birth}
+    for missing in sorted(name for name in doubted if found_fields[name] is None):
+        into.warnings.append(
+            WarningFact(
+                "unreadable_identity",
+                f"/patient/{missing}",
+                f"the {_FIELD_NAMES[missing]} was read by OCR too unsurely to be returned",
+            )
+        )

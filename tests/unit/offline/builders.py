@@ -17,7 +17,7 @@ CHAR = 5.0
 LINE = 14.0
 # On an OCR page these words get the low confidence OCR gives misread micro signs, and
 # numbers whose decimal points it saw but could not put back.
-OCR_DOUBTS = {"pg/L": 0.3, "ug/L": 0.3, "34-108": 0.2}
+OCR_DOUBTS = {"pg/L": 0.3, "ug/L": 0.3, "34-108": 0.2, "1947-09-09": 0.2, "RH-0093821": 0.2}
 
 
 @dataclass(frozen=True)

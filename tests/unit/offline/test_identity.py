@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lib.documents import TextSource
 from lib.offline.facts import DateFact, Findings
 from lib.offline.identity import read_identity
 from lib.offline.reading import labelled_values
@@ -81,3 +82,15 @@ def test_a_surname_and_a_first_name_printed_apart_make_the_name() -> None:
     assert found.name is not None and found.name.value == "Ngozi Okoye"
     assert full.name is not None and full.name.value == "Jane Doe"  # a whole name wins
     assert half.name is None  # a surname alone is no name
+
+
+def test_an_ocr_birth_date_or_record_number_read_unsurely_is_left_out_with_a_warning() -> None:
+    findings = Findings()
+    lines = ("Name: Rafael Soto DOB: 1947-09-09 MRN: RH-0093821", "Patient ID: 55201983")
+    read_identity(labelled_values(document(page(*lines, source=TextSource.OCR, confidence=0.95))), findings)
+
+    assert findings.date_of_birth is None
+    assert findings.mrn is not None and findings.mrn.value == "55201983"  # a surer, weaker label
+    assert [(w.code, w.path) for w in findings.warnings] == [
+        ("unreadable_identity", "/patient/date_of_birth")
+    ]
