@@ -77,6 +77,8 @@ _FLAG_LETTERS: dict[str, LabFlag] = {
     "CH": LabFlag.CRITICAL,
     "CL": LabFlag.CRITICAL,
     "A": LabFlag.ABNORMAL,
+    "AH": LabFlag.HIGH,  # abnormal high, abnormal low (Cerner and other lab systems)
+    "AL": LabFlag.LOW,
     "AA": LabFlag.CRITICAL,
     "N": LabFlag.NORMAL,
 }
@@ -91,6 +93,10 @@ def parse_flag(text: str) -> LabFlag | None:
     written = written.lstrip("+ ").strip()
     if written in _FLAG_LETTERS:
         return _FLAG_LETTERS[written]
+    # A mark beside the flag only draws the eye to it: "*H", "!H", "H!", "High*".
+    bare = written.strip("*! ")
+    if bare != written and bare and not _FLAG_WORDS.get(written.lower()):
+        return _FLAG_LETTERS.get(bare) or _FLAG_WORDS.get(bare.lower())
     return _FLAG_WORDS.get(written.lower())
 
 
