@@ -103,7 +103,7 @@ def parse_flag(text: str) -> LabFlag | None:
 # A flag glued to a value: "5.8H", "5.8 H", "5.8 (H)", "*5.8", "↑5.8", "5.8*".
 _TRAILING_FLAG = re.compile(
     r"\s*(?P<flag>\((?:HH|LL|H|L|A|C)\)|\[(?:HH|LL|H|L|A|C)\]|(?<![A-Za-z])(?:HH|LL|H|L|A|C)(?![A-Za-z])"
-    r"|\*{1,2}|!{1,2}|[↑↓]{1,2}|(?:[+\-\u2013]\s*)?(?i:critical|crit|high|low|abnormal|abn))\s*$"
+    r"|\*{1,2}|!{1,2}|[↑↓]{1,2}|(?:[+\-\u2013]\s*)?(?<![A-Za-z])(?i:critical|crit|high|low|abnormal|abn))\s*$"
 )
 _LEADING_FLAG = re.compile(r"^\s*(?P<flag>\*{1,2}|!{1,2}|[↑↓]{1,2})\s*")
 
@@ -216,11 +216,11 @@ _TWO_SIDED = re.compile(rf"(?P<low>{_NUMBER}){_RANGE_DASH}(?P<high>{_NUMBER})")
 _ONE_SIDED = re.compile(rf"(?P<cmp>{_COMPARATOR})\s*(?P<bound>{_NUMBER})")
 # Worded one-sided ranges, as (pattern, comparator they stand for).
 _WORDED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(rf"(?i)(?:{words})\s+(?P<bound>{_NUMBER})"), comparator)
+    (re.compile(rf"(?i)(?:{words})\s*(?P<bound>{_NUMBER})"), comparator)
     for words, comparator in (
-        (r"up\s+to|at\s+most|not\s+more\s+than", "<="),
+        (r"up\s+to|at\s+most|not\s+more\s+than|<\s*or\s*=", "<="),
         (r"less\s+than|below|under", "<"),
-        (r"at\s+least|not\s+less\s+than", ">="),
+        (r"at\s+least|not\s+less\s+than|>\s*or\s*=", ">="),  # "> OR = 60", as Quest prints it
         (r"greater\s+than|more\s+than|above|over", ">"),
     )
 )

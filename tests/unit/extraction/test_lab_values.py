@@ -54,6 +54,8 @@ def test_parse_number(text: str, number: float | None) -> None:
         ("Positive", "Positive", None, None, None),
         ("Not detected", "Not detected", None, None, None),
         ("Positive H", "Positive", None, None, LabFlag.HIGH),
+        ("Yellow", "Yellow", None, None, None),  # the "low" of a word is no flag
+        ("Pale yellow", "Pale yellow", None, None, None),
     ],
 )
 def test_parse_value_splits_a_glued_flag(
@@ -166,6 +168,8 @@ def test_other_cells_do_not_look_like_units(text: str) -> None:
         (">60", ReferenceRange(">60", low=60.0, low_inclusive=False)),
         ("Up to 40", ReferenceRange("Up to 40", high=40.0)),
         ("less than 5", ReferenceRange("less than 5", high=5.0, high_inclusive=False)),
+        ("> OR = 60", ReferenceRange("> OR = 60", low=60.0)),
+        ("<OR=1.0", ReferenceRange("<OR=1.0", high=1.0)),
         ("Negative", ReferenceRange("Negative")),
     ],
 )
