@@ -34,7 +34,7 @@ from lib.extraction.labs import (
 from lib.extraction.medications import MedColumn, classify_medication_header
 from lib.extraction.prose_labs import find_prose_results
 from lib.offline.facts import Findings, LabFact, Source, words_in
-from lib.offline.reading import Piece, Section, SectionKind
+from lib.offline.reading import Piece, Section, SectionKind, join_continued
 
 __all__ = ["is_lab_table", "read_labs"]
 
@@ -578,22 +578,9 @@ def _parted(upper: str, lower: str) -> bool:
     return value is not None and looks_like_unit(value["unit"].rstrip(".")) and upper[-1:] not in ".;:!?"
 
 
-def _rejoin_wrapped_results(pieces: Sequence[Piece]) -> list[Piece]:
-    """Lines of running text rejoined where the wrap parts a result ("... TSH" / "2.4 mIU/L. ...").
-
-    Running text wraps wherever the line is full; a result broken over two lines
-    is no result on either.
-    """
-    joined: list[Piece] = []
-    for piece in pieces:
-        last = joined[-1] if joined else None
-        if last is not None and last.page == piece.page and _parted(last.text.strip(), piece.text.strip()):
-            joined[-1] = Piece(
-                f"{last.text.strip()} {piece.text.strip()}", last.page, (*last.words, *piece.words)
-            )
-            continue
-        joined.append(piece)
-    return joined
+def _parts_a_result(upper: Piece, lower: Piece) -> bool:
+    """Whether ``lower`` continues ``upper``: running text wrapped where it parts a result ("... TSH" / "2.4 mIU/L")."""
+    return upper.page == lower.page and _parted(upper.text.strip(), lower.text.strip())
 
 
 def _read_pieces(section: Section, into: Findings) -> None:
@@ -605,7 +592,7 @@ def _read_pieces(section: Section, into: Findings) -> None:
         if card is not None:
             into.labs.append(card)
             pieces = pieces[2:]
-    pieces = _rejoin_wrapped_results(pieces)
+    pieces = join_continued(pieces, _parts_a_result)
     panel: str | None = None
     used: set[int] = set()
     for index, piece in enumerate(pieces):

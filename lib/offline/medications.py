@@ -23,7 +23,7 @@ from lib.extraction.medications import (
 )
 from lib.offline.facts import Findings, MedicationFact, Source
 from lib.offline.labs import is_lab_table
-from lib.offline.reading import Piece, Section, SectionKind, is_marker_only
+from lib.offline.reading import Piece, Section, SectionKind, is_marker_only, join_continued
 
 __all__ = ["read_medications"]
 
@@ -123,20 +123,9 @@ _DIRECTIONS = re.compile(
 )
 
 
-def _rejoin_directions(pieces: Sequence[Piece]) -> list[Piece]:
-    """A line of directions goes onto the drug line above it, as record systems print them."""
-    joined: list[Piece] = []
-    for piece in pieces:
-        if (
-            joined
-            and _DIRECTIONS.match(piece.text.strip())
-            and not _DIRECTIONS.match(joined[-1].text.strip())
-        ):
-            last = joined[-1]
-            joined[-1] = Piece(f"{last.text} {piece.text.strip()}", last.page, (*last.words, *piece.words))
-            continue
-        joined.append(piece)
-    return joined
+def _directions(drug: Piece, line: Piece) -> bool:
+    """Whether ``line`` is the directions printed under its drug line, as record systems print them."""
+    return bool(_DIRECTIONS.match(line.text.strip())) and not _DIRECTIONS.match(drug.text.strip())
 
 
 def _split_list(text: str) -> list[str]:
@@ -164,7 +153,7 @@ def _whole_entry(text: str) -> bool:
 def _items(pieces: Sequence[Piece]) -> list[tuple[str, Piece]]:
     """List items with the piece each starts on; inline lists split at semicolons."""
     lines = [piece for piece in pieces if piece.text.strip() and not is_marker_only(piece.text)]
-    lines = _rejoin_directions(_rejoin_units(lines))
+    lines = join_continued(_rejoin_units(lines), _directions)
     items: list[tuple[str, Piece]] = []
     texts = split_items([piece.text for piece in lines], whole=_whole_entry)
     # split_items joins wrapped lines; find each item's first piece by its start.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -30,6 +30,7 @@ __all__ = [
     "Piece",
     "Section",
     "SectionKind",
+    "join_continued",
     "kind_of_heading",
     "labelled_values",
     "sections",
@@ -65,6 +66,22 @@ class Piece:
     text: str
     page: int
     words: tuple[Word, ...]
+
+
+def join_continued(pieces: Sequence[Piece], continues: Callable[[Piece, Piece], bool]) -> list[Piece]:
+    """``pieces`` with each one that ``continues(previous, piece)`` joined onto the one before it.
+
+    The joined text has a space between the two, and the words of both (on the first one's page).
+    """
+    joined: list[Piece] = []
+    for piece in pieces:
+        last = joined[-1] if joined else None
+        if last is not None and continues(last, piece):
+            text = f"{last.text.strip()} {piece.text.strip()}"
+            joined[-1] = Piece(text, last.page, (*last.words, *piece.words))
+            continue
+        joined.append(piece)
+    return joined
 
 
 @dataclass
